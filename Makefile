@@ -1,0 +1,28 @@
+# Thin wrapper over CMake: the real build lives in CMakeLists.txt.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+
+.PHONY: all deps configure build test demo bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+demo: build
+	scripts/demo.sh $(BUILD)/poolgate
+
+bench: build
+	scripts/bench.sh $(BUILD)/poolgate
+
+clean:
+	rm -rf $(BUILD)

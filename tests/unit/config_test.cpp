@@ -1,0 +1,176 @@
+// Config loading and validation: every rule of check-config, with the line each
+// error points at.
+#include "config/config.h"
+#include "pools/address_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace poolgate;
+
+namespace {
+
+const std::string kValid = R"(
+[routing]
+fwmark_mask   = 0x0fff
+rule_priority = 10000
+mirror_table  = "main"
+
+[kernel]
+interfaces        = ["eth0"]
+pin_path          = "/sys/fs/bpf/poolgate"
+strict_smtp       = true
+block_inbound_syn = true
+
+[[pool]]
+name      = "normal"
+fwmark    = 0x100
+table     = 100
+ehlo      = "mail.example.com"
+addresses = ["198.51.100.10", "198.51.100.11", "2001:db8:100::10"]
+
+[[pool]]
+name      = "high-risk"
+fwmark    = 0x200
+table     = 200
+ehlo      = "bulk.example.com"
+addresses = ["203.0.113.66", "2001:db8:203::66"]
+)";
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+
+void expect_error(const std::string& text, const std::string& pattern) {
+  LoadResult result = parse_config(text, "t.toml");
+  EXPECT_FALSE(result.config.has_value());
+  std::string all;
+  for (const Diagnostic& d : result.diagnostics) all += d.to_string() + "\n";
+  EXPECT_TRUE(std::regex_search(all, std::regex(pattern))) << "wanted /" << pattern << "/ in:\n"
+                                                           << all;
+}
+
+}  // namespace
+
+TEST(Config, ValidFileLoads) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config) << (result.diagnostics.empty() ? "" : result.diagnostics[0].to_string());
+  const Config& c = *result.config;
+  EXPECT_EQ(c.routing.fwmark_mask, 0x0fffu);
+  EXPECT_EQ(c.routing.mirror_table_id, 254u);
+  ASSERT_EQ(c.pools.size(), 2u);
+  EXPECT_EQ(c.pools[1].name, "high-risk");
+  EXPECT_EQ(c.pools[0].addresses[2].to_string(), "2001:db8:100::10");
+  EXPECT_EQ(c.line_of("pool[1].addresses[0]"), 25);
+}
+
+TEST(Config, ExampleFileInRepositoryIsValid) {
+  LoadResult result = load_config(POOLGATE_SOURCE_DIR "/config/poolgate.toml");
+  EXPECT_TRUE(result.config.has_value());
+  EXPECT_TRUE(result.diagnostics.empty());
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  expect_error(replace(kValid, "rule_priority = 10000", "rule_priority = = 1"),
+               R"(^t\.toml:4: \(syntax\): )");
+}
+
+TEST(Config, UnknownKeysAndSections) {
+  expect_error(replace(kValid, "mirror_table  = \"main\"", "mirror_tabel = \"main\""),
+               R"(t\.toml:5: routing\.mirror_tabel: unknown key)");
+  expect_error(kValid + "\n[bogus]\nx = 1\n", R"(t\.toml:\d+: bogus: unknown key)");
+  expect_error(replace(kValid, "ehlo      = \"bulk.example.com\"", "colour = \"red\""),
+               R"(t\.toml:24: pool\[1\]\.colour: unknown key)");
+}
+
+TEST(Config, WrongTypes) {
+  expect_error(replace(kValid, "strict_smtp       = true", "strict_smtp = \"yes\""),
+               R"(t\.toml:10: kernel\.strict_smtp: must be true or false)");
+  expect_error(replace(kValid, "table     = 100", "table = \"100\""),
+               R"(pool\[0\]\.table: must be an integer)");
+  expect_error(replace(kValid, "fwmark    = 0x100", "fwmark = -1"),
+               R"(pool\[0\]\.fwmark: must be between)");
+}
+
+TEST(Config, MalformedAddress) {
+  expect_error(replace(kValid, "\"198.51.100.11\"", "\"198.51.100.300\""),
+               R"(t\.toml:18: pool\[0\]\.addresses\[1\]: '198\.51\.100\.300' is not an IPv4)");
+  expect_error(replace(kValid, "\"198.51.100.11\"", "\"198.51.100.0/24\""),
+               R"(pool\[0\]\.addresses\[1\]: .* without a /prefix)");
+  expect_error(replace(kValid, "\"198.51.100.11\"", "\"127.0.0.1\""),
+               R"(pool\[0\]\.addresses\[1\]: 127\.0\.0\.1 cannot be a source address)");
+}
+
+TEST(Config, SameAddressInTwoPools) {
+  expect_error(replace(kValid, "\"203.0.113.66\"", "\"198.51.100.10\""),
+               R"(t\.toml:25: pool\[1\]\.addresses\[0\]: 198\.51\.100\.10 is already an address of pool 'normal')");
+}
+
+TEST(Config, MarksOutsideMaskOrOverlapping) {
+  expect_error(replace(kValid, "fwmark    = 0x200", "fwmark = 0x10200"),
+               R"(pool\[1\]\.fwmark: mark 0x10200 .* outside fwmark_mask 0xfff)");
+  // A mask of 0xff00 cannot hold fwmark + 1: rule `fwmark 0x101/0xff00` would also
+  // match 0x100, so the second address of a pool would be unreachable by mark.
+  expect_error(replace(kValid, "fwmark_mask   = 0x0fff", "fwmark_mask = 0xff00"),
+               R"(t\.toml:15: pool\[0\]\.fwmark: mark 0x101 \(address 1\) is outside fwmark_mask 0xff00)");
+  // normal owns 0x100..0x102; high-risk at 0x102 collides with its third address.
+  expect_error(replace(kValid, "fwmark    = 0x200", "fwmark = 0x102"),
+               R"(t\.toml:22: pool\[1\]\.fwmark: mark 0x102 overlaps pool 'normal')");
+  expect_error(replace(kValid, "fwmark_mask   = 0x0fff", "fwmark_mask = 0"),
+               R"(routing\.fwmark_mask: must not be 0)");
+}
+
+TEST(Config, TablesReservedOrOverlapping) {
+  expect_error(replace(kValid, "table     = 200", "table = 101"),
+               R"(pool\[1\]\.table: table 101 overlaps pool 'normal')");
+  expect_error(replace(kValid, "table     = 200", "table = 253"),
+               R"(pool\[1\]\.table: table 253 is reserved)");
+}
+
+TEST(Config, RequiredPools) {
+  expect_error(replace(kValid, "name      = \"high-risk\"", "name = \"bulk\""),
+               R"(pool: no pool named "high-risk")");
+  expect_error(replace(kValid, "name      = \"normal\"", "name = \"clean\""),
+               R"(pool: no pool named "normal")");
+  expect_error(replace(kValid, "name      = \"high-risk\"", "name = \"normal\""),
+               R"(pool\[1\]\.name: pool 'normal' is defined twice)");
+}
+
+TEST(Config, RulePriorityAndMirrorTable) {
+  expect_error(replace(kValid, "rule_priority = 10000", "rule_priority = 32760"),
+               R"(t\.toml:4: routing\.rule_priority: the block 32760\.\.32769)");
+  expect_error(replace(kValid, "mirror_table  = \"main\"", "mirror_table = \"nosuchtable\""),
+               R"(routing\.mirror_table: 'nosuchtable' is neither)");
+  LoadResult numeric = parse_config(replace(kValid, "mirror_table  = \"main\"", "mirror_table = 50"),
+                                    "t.toml");
+  ASSERT_TRUE(numeric.config);
+  EXPECT_EQ(numeric.config->routing.mirror_table_id, 50u);
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  LoadResult result = load_config("/nonexistent/poolgate.toml");
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_NE(result.diagnostics[0].to_string().find("cannot read the configuration file"),
+            std::string::npos);
+}
+
+TEST(AddressPlan, MarksTablesAndContiguousPriorities) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config);
+  std::vector<PoolAddress> plan = plan_addresses(*result.config);
+  ASSERT_EQ(plan.size(), 5u);
+  EXPECT_EQ(plan[2].fwmark, 0x102u);
+  EXPECT_EQ(plan[2].table, 102u);
+  EXPECT_EQ(plan[3].pool_name, "high-risk");
+  EXPECT_EQ(plan[3].pool_id, 1u);
+  EXPECT_EQ(plan[3].fwmark, 0x200u);
+  EXPECT_EQ(plan[3].lookup_priority, 10006u);
+  EXPECT_EQ(plan[3].unreachable_priority, 10007u);
+  PriorityRange range = rule_priority_range(*result.config);
+  EXPECT_EQ(range.first, 10000u);
+  EXPECT_EQ(range.last, 10009u);
+}

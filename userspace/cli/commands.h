@@ -1,0 +1,32 @@
+// The CLI's subcommands. Each register_* adds its subcommand(s) to the app and
+// sets `run` to the function that carries it out; main() calls it after parsing.
+// Exit codes: 0 ok, 1 operational error (OperatorError), 2 invalid configuration
+// or usage, 3 drift found (routes show).
+#pragma once
+
+#include "config/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace poolgate::cli {
+
+struct GlobalOptions {
+  std::string config_path = kDefaultConfigPath;
+};
+
+using Runner = std::function<int()>;
+
+void register_check_config(CLI::App& app, const GlobalOptions& options, Runner& run);
+void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run);
+void register_bpf(CLI::App& app, const GlobalOptions& options, Runner& run);
+void register_stats(CLI::App& app, Runner& run);
+
+// Loads the config, printing every diagnostic to stderr; nullopt on errors.
+std::optional<Config> load_or_report(const std::string& path);
+
+inline constexpr int kExitInvalidConfig = 2;
+
+}  // namespace poolgate::cli

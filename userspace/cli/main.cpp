@@ -1,0 +1,37 @@
+// poolgate: one binary, one subcommand per job.
+#include "cli/commands.h"
+#include "common/operator_error.h"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace poolgate::cli;
+  CLI::App app{"poolgate: outbound-mail egress controller (pools, fwmarks, policy routing, eBPF)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", POOLGATE_VERSION);
+  GlobalOptions options;
+  app.add_option("-c,--config", options.config_path, "configuration file")
+      ->capture_default_str();
+
+  Runner run;
+  register_check_config(app, options, run);
+  // PENDING register_routes(app, options, run);
+  // PENDING register_bpf(app, options, run);
+  // PENDING register_stats(app, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitInvalidConfig;
+  }
+  try {
+    return run();
+  } catch (const poolgate::OperatorError& e) {
+    std::cerr << "poolgate: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "poolgate: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

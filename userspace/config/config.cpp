@@ -1,0 +1,145 @@
+#include "config/config.h"
+
+#include "config/toml_reader.h"
+#include "config/validate.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace poolgate {
+
+int Config::line_of(const std::string& key) const {
+  auto it = lines.find(key);
+  return it == lines.end() ? 0 : it->second;
+}
+
+const PoolConfig* Config::find_pool(const std::string& name) const {
+  for (const PoolConfig& pool : pools)
+    if (pool.name == name) return &pool;
+  return nullptr;
+}
+
+std::string Diagnostic::to_string() const {
+  std::string text = file + ":" + std::to_string(line) + ": ";
+  if (severity == Severity::Warning) text += "warning: ";
+  return text + key + ": " + message;
+}
+
+namespace {
+
+void read_routing(const toml::table& table, Config& config, std::vector<Diagnostic>& diags) {
+  TomlTableReader reader(table, "routing", config, diags);
+  reader.read("fwmark_mask", config.routing.fwmark_mask);
+  reader.read("rule_priority", config.routing.rule_priority);
+  // mirror_table is a name from rt_tables or a number; accept both TOML types.
+  if (const toml::node* node = table.get("mirror_table"); node && node->is_integer()) {
+    uint32_t number = 0;
+    reader.read("mirror_table", number);
+    config.routing.mirror_table = std::to_string(number);
+  } else {
+    reader.read("mirror_table", config.routing.mirror_table);
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_kernel(const toml::table& table, Config& config, std::vector<Diagnostic>& diags) {
+  TomlTableReader reader(table, "kernel", config, diags);
+  reader.read("interfaces", config.kernel.interfaces);
+  reader.read("pin_path", config.kernel.pin_path);
+  reader.read("strict_smtp", config.kernel.strict_smtp);
+  reader.read("block_inbound_syn", config.kernel.block_inbound_syn);
+  std::string mode = "auto";
+  reader.read("xdp_mode", mode);
+  if (mode == "auto") config.kernel.xdp_mode = XdpMode::Auto;
+  else if (mode == "native") config.kernel.xdp_mode = XdpMode::Native;
+  else if (mode == "generic") config.kernel.xdp_mode = XdpMode::Generic;
+  else
+    diags.push_back({Diagnostic::Severity::Error, config.path, config.line_of("kernel.xdp_mode"),
+                     "kernel.xdp_mode", "must be \"auto\", \"native\" or \"generic\""});
+  reader.reject_unknown_keys();
+}
+
+void read_pool(const toml::table& table, size_t index, Config& config,
+               std::vector<Diagnostic>& diags) {
+  PoolConfig pool;
+  TomlTableReader reader(table, "pool[" + std::to_string(index) + "]", config, diags);
+  for (const char* key : {"name", "fwmark", "table", "addresses"}) reader.require(key);
+  reader.read("name", pool.name);
+  reader.read("fwmark", pool.fwmark);
+  reader.read("table", pool.table);
+  reader.read("ehlo", pool.ehlo);
+  reader.read("addresses", pool.addresses);
+  reader.reject_unknown_keys();
+  config.pools.push_back(std::move(pool));
+}
+
+void read_document(const toml::table& root, Config& config, std::vector<Diagnostic>& diags) {
+  for (const auto& [key, node] : root) {
+    std::string name(key.str());
+    if (name == "routing" && node.is_table()) {
+      read_routing(*node.as_table(), config, diags);
+    } else if (name == "kernel" && node.is_table()) {
+      read_kernel(*node.as_table(), config, diags);
+    } else if (name == "pool" && node.is_array_of_tables()) {
+      const toml::array& pools = *node.as_array();
+      for (size_t i = 0; i < pools.size(); ++i) {
+        config.lines["pool[" + std::to_string(i) + "]"] = line_of_node(*pools.get(i));
+        read_pool(*pools.get(i)->as_table(), i, config, diags);
+      }
+    } else if (name == "routing" || name == "kernel" || name == "pool") {
+      diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
+                       name == "pool" ? "must be written as [[pool]] tables"
+                                      : "must be a table, written [" + name + "]"});
+    } else {
+      diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
+                       "unknown key"});
+    }
+  }
+}
+
+bool has_errors(const std::vector<Diagnostic>& diags) {
+  for (const Diagnostic& d : diags)
+    if (d.severity == Diagnostic::Severity::Error) return true;
+  return false;
+}
+
+}  // namespace
+
+LoadResult parse_config(const std::string& text, const std::string& path) {
+  LoadResult result;
+  Config config;
+  config.path = path;
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    result.diagnostics.push_back({Diagnostic::Severity::Error, path,
+                                  static_cast<int>(e.source().begin.line), "(syntax)",
+                                  std::string(e.description())});
+    return result;
+  }
+  read_document(root, config, result.diagnostics);
+  if (!has_errors(result.diagnostics)) validate(config, result.diagnostics);
+  if (!has_errors(result.diagnostics)) result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.diagnostics.push_back({Diagnostic::Severity::Error, path, 0, "(file)",
+                                  "cannot read the configuration file (" +
+                                      std::string(std::strerror(errno)) +
+                                      "); pass another one with --config FILE"});
+    return result;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace poolgate

@@ -1,0 +1,155 @@
+#include "config/validate.h"
+
+#include "poolgate_maps.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+namespace poolgate {
+namespace {
+
+// Collects errors with the line of the key they are about.
+class Reporter {
+ public:
+  Reporter(const Config& config, std::vector<Diagnostic>& out) : config_(config), out_(out) {}
+  void error(const std::string& key, const std::string& message) {
+    out_.push_back({Diagnostic::Severity::Error, config_.path, line(key), key, message});
+  }
+
+ private:
+  // A key's own line, else its table's (pool[1].fwmark -> pool[1]).
+  int line(const std::string& key) const {
+    if (int found = config_.line_of(key)) return found;
+    auto dot = key.rfind('.');
+    return dot == std::string::npos ? 0 : config_.line_of(key.substr(0, dot));
+  }
+  const Config& config_;
+  std::vector<Diagnostic>& out_;
+};
+
+std::string pool_key(size_t index, const char* field) {
+  return fmt::format("pool[{}].{}", index, field);
+}
+
+void check_routing(Config& config, Reporter& report) {
+  const RoutingConfig& routing = config.routing;
+  if (routing.fwmark_mask == 0)
+    report.error("routing.fwmark_mask", "must not be 0: poolgate needs at least one mark bit");
+  // The kernel's default rules sit at 32766 (main) and 32767 (default); poolgate's
+  // block must end before them or marked traffic would reach main first.
+  uint32_t count = 0;
+  for (const PoolConfig& pool : config.pools) count += pool.addresses.size();
+  if (routing.rule_priority == 0 || routing.rule_priority + 2 * count > 32766)
+    report.error("routing.rule_priority",
+                 fmt::format("the block {}..{} must lie within 1..32765, before the main "
+                             "table's rule at 32766",
+                             routing.rule_priority, routing.rule_priority + 2 * count - 1));
+  if (auto id = resolve_table_name(routing.mirror_table))
+    config.routing.mirror_table_id = *id;
+  else
+    report.error("routing.mirror_table",
+                 "'" + routing.mirror_table +
+                     "' is neither a number nor a table name in /etc/iproute2/rt_tables");
+}
+
+void check_kernel(const Config& config, Reporter& report) {
+  if (config.kernel.interfaces.empty())
+    report.error("kernel.interfaces", "must name at least one uplink interface");
+  if (config.kernel.interfaces.size() > PG_MAX_IFACES)
+    report.error("kernel.interfaces", fmt::format("at most {} interfaces", PG_MAX_IFACES));
+  for (const std::string& name : config.kernel.interfaces)
+    if (name.empty() || name.size() >= 16 || name.find_first_of("/ ") != std::string::npos)
+      report.error("kernel.interfaces", "'" + name + "' is not a valid interface name");
+  if (config.kernel.pin_path.empty() || config.kernel.pin_path[0] != '/')
+    report.error("kernel.pin_path", "must be an absolute path on bpffs, e.g. /sys/fs/bpf/poolgate");
+}
+
+void check_pool_fields(const Config& config, Reporter& report) {
+  static const std::regex name_pattern("[a-z0-9][a-z0-9_-]*");
+  static const std::regex hostname_pattern(
+      "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+  std::set<std::string> names;
+  for (size_t i = 0; i < config.pools.size(); ++i) {
+    const PoolConfig& pool = config.pools[i];
+    if (!std::regex_match(pool.name, name_pattern) || pool.name.size() >= PG_POOL_NAME_LEN)
+      report.error(pool_key(i, "name"),
+                   fmt::format("'{}' must be lower-case letters, digits, '-' or '_', at most {} "
+                               "characters", pool.name, PG_POOL_NAME_LEN - 1));
+    if (!names.insert(pool.name).second)
+      report.error(pool_key(i, "name"), "pool '" + pool.name + "' is defined twice");
+    if (!pool.ehlo.empty() && !std::regex_match(pool.ehlo, hostname_pattern))
+      report.error(pool_key(i, "ehlo"), "'" + pool.ehlo + "' is not a host name");
+    if (pool.addresses.empty())
+      report.error(pool_key(i, "addresses"), "a pool needs at least one source address");
+  }
+  for (const char* required : {"normal", "high-risk"})
+    if (!names.count(required))
+      report.error("pool", fmt::format("no pool named \"{}\"; poolgate needs both \"normal\" and "
+                                       "\"high-risk\"", required));
+  if (config.pools.size() > PG_MAX_POOLS)
+    report.error("pool", fmt::format("at most {} pools", PG_MAX_POOLS));
+}
+
+void check_addresses(const Config& config, Reporter& report) {
+  std::map<boost::asio::ip::address, std::string> owner;  // address -> pool name
+  size_t total = 0;
+  for (size_t i = 0; i < config.pools.size(); ++i) {
+    const PoolConfig& pool = config.pools[i];
+    for (size_t a = 0; a < pool.addresses.size(); ++a, ++total) {
+      const auto& address = pool.addresses[a];
+      std::string key = fmt::format("pool[{}].addresses[{}]", i, a);
+      if (address.is_unspecified() || address.is_loopback() || address.is_multicast())
+        report.error(key, address.to_string() + " cannot be a source address for mail");
+      auto [it, inserted] = owner.emplace(address, pool.name);
+      if (!inserted)
+        report.error(key, fmt::format("{} is already an address of pool '{}'",
+                                      address.to_string(), it->second));
+    }
+  }
+  if (total > PG_MAX_ADDRESSES)
+    report.error("pool", fmt::format("at most {} pool addresses in all", PG_MAX_ADDRESSES));
+}
+
+// Address i of a pool owns mark fwmark+i and table table+i: both ranges must be
+// inside what poolgate owns and disjoint between pools.
+void check_marks_and_tables(const Config& config, Reporter& report) {
+  const uint32_t mask = config.routing.fwmark_mask;
+  std::map<uint32_t, std::string> mark_owner, table_owner;
+  for (size_t i = 0; i < config.pools.size(); ++i) {
+    const PoolConfig& pool = config.pools[i];
+    for (uint32_t a = 0; a < pool.addresses.size(); ++a) {
+      uint32_t mark = pool.fwmark + a;
+      uint32_t table = pool.table + a;
+      if ((mark & ~mask) != 0 || (mark & mask) == 0)
+        report.error(pool_key(i, "fwmark"),
+                     fmt::format("mark {:#x} (address {}) is outside fwmark_mask {:#x}", mark, a,
+                                 mask));
+      else if (auto [it, ok] = mark_owner.emplace(mark, pool.name); !ok)
+        report.error(pool_key(i, "fwmark"),
+                     fmt::format("mark {:#x} overlaps pool '{}'", mark, it->second));
+      if (table == 0 || table >= 253 && table <= 255 || table == config.routing.mirror_table_id)
+        report.error(pool_key(i, "table"),
+                     fmt::format("table {} is reserved (0, default, main, local or the mirror "
+                                 "table)", table));
+      else if (auto [it, ok] = table_owner.emplace(table, pool.name); !ok)
+        report.error(pool_key(i, "table"),
+                     fmt::format("table {} overlaps pool '{}'", table, it->second));
+    }
+  }
+}
+
+}  // namespace
+
+void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
+  Reporter report(config, diagnostics);
+  check_routing(config, report);
+  check_kernel(config, report);
+  check_pool_fields(config, report);
+  check_addresses(config, report);
+  check_marks_and_tables(config, report);
+}
+
+}  // namespace poolgate

@@ -1,0 +1,14 @@
+// Semantic checks of a parsed configuration that need nothing from the host:
+// required pools, mark and table numbering, duplicate addresses, limits of the
+// BPF maps. Host checks (existing rules, local addresses) are in routing/.
+#pragma once
+
+#include "config/config.h"
+
+#include <vector>
+
+namespace poolgate {
+
+void validate(Config& config, std::vector<Diagnostic>& diagnostics);
+
+}  // namespace poolgate
