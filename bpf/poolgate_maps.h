@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The one definition of every struct and constant shared by the BPF programs
- * (bpf/*.bpf.c) and the userspace loader/reader (userspace/kernel/).
+ * (bpf/NAME.bpf.c) and the userspace loader/reader (userspace/kernel/).
  *
  * Plain C on purpose: BPF side includes it after vmlinux.h, C++ side after
  * <linux/types.h>. Field names here are what `bpftool map dump` prints, so they

@@ -12,6 +12,7 @@ packages=(
   libboost-dev libboost-system-dev
   libc-ares-dev libssl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  librocksdb-dev
   libgtest-dev libgmock-dev
   # tests, demo and bench: real peers in network namespaces
   iproute2 iputils-ping procps util-linux iperf3 dnsmasq python3

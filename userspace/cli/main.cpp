@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
   Runner run;
   register_check_config(app, options, run);
   // PENDING register_routes(app, options, run);
-  // PENDING register_bpf(app, options, run);
-  // PENDING register_stats(app, run);
+  register_bpf(app, options, run);
+  register_stats(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,78 @@
+"""Data-plane cost: TCP throughput and packets per second over the veth pair of a
+namespace world, with poolgate's tc egress + XDP ingress programs attached
+against without them, alternating in the same run; policy routing is applied
+in both, so the BPF programs are the only difference. Prints medians and
+ratios. Bounded: ROUNDS x (2 states) x (3 measurements) x SECONDS."""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from world import PEER_V4, World  # noqa: E402
+
+ROUNDS, SECONDS = 3, 3.0
+MARK = 0x100                       # first normal-pool address, 198.51.100.10
+
+
+def parse(line):
+    return {k: float(v) for k, v in (f.split("=") for f in line.split())}
+
+
+def measure(world, blast, sender_ns, sink_ns, target, kind):
+    """Runs one sink/sender pair; returns bits/s (tcp) or packets/s (udp)."""
+    port = 9100 if kind == "tcp" else 9101
+    sink = sink_ns.popen(blast, f"{kind}-sink", port, SECONDS + 1.5,
+                         stdout=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # the sink is listening before the sender starts
+    args = [blast, f"{kind}-send", target, port, MARK if sender_ns is world.gw else 0, SECONDS]
+    if kind == "udp":
+        args.append(64)
+    sender_ns.sh(*args, timeout=SECONDS + 10)
+    out, _ = sink.communicate(timeout=SECONDS + 10)
+    result = parse(out.strip())
+    if kind == "tcp":
+        return result["bytes"] * 8 / SECONDS
+    return result["packets"] / result["seconds"] if result["seconds"] else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--poolgate", required=True)
+    parser.add_argument("--blast", required=True)
+    args = parser.parse_args()
+    world = World(os.path.abspath(args.poolgate), tag="bench", strict_smtp=True,
+                  block_inbound_syn=True)
+    samples = {(state, test): [] for state in ("off", "on")
+               for test in ("tcp", "udp-egress", "udp-ingress")}
+    try:
+        world.pg("routes", "apply")
+        for _ in range(ROUNDS):
+            for state in ("off", "on"):
+                world.pg("bpf", "attach" if state == "on" else "detach")
+                samples[(state, "tcp")].append(
+                    measure(world, args.blast, world.gw, world.peer, PEER_V4, "tcp"))
+                samples[(state, "udp-egress")].append(
+                    measure(world, args.blast, world.gw, world.peer, PEER_V4, "udp"))
+                # peer -> a pool address: every packet passes the XDP program.
+                samples[(state, "udp-ingress")].append(
+                    measure(world, args.blast, world.peer, world.gw, "198.51.100.10", "udp"))
+    finally:
+        world.close()
+
+    print(f"\nData plane cost (veth pair between namespaces, {os.cpu_count()} CPUs, "
+          f"{ROUNDS} rounds x {SECONDS:.0f}s, medians)")
+    print(f"{'measurement':<34}{'without BPF':>14}{'with BPF':>14}{'with/without':>14}")
+    rows = [("tcp", "TCP throughput, marked (Gbit/s)", 1e9),
+            ("udp-egress", "UDP 64B egress, tc (Mpps)", 1e6),
+            ("udp-ingress", "UDP 64B ingress, XDP gen. (Mpps)", 1e6)]
+    for key, label, unit in rows:
+        off = statistics.median(samples[("off", key)]) / unit
+        on = statistics.median(samples[("on", key)]) / unit
+        print(f"{label:<34}{off:>14.3f}{on:>14.3f}{on / off:>14.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+// `poolgate bpf attach|detach`: the eBPF data plane of kernel/.
+#include "cli/commands.h"
+#include "kernel/attach.h"
+
+#include <iostream>
+
+namespace poolgate::cli {
+
+void register_bpf(CLI::App& app, const GlobalOptions& options, Runner& run) {
+  auto* bpf = app.add_subcommand("bpf", "eBPF enforcement and counters (tc egress, XDP ingress)");
+  bpf->require_subcommand(1);
+  using Action = void (*)(const Config&, std::ostream&);
+  const std::pair<const char*, Action> actions[] = {{"attach", bpf_attach},
+                                                    {"detach", bpf_detach}};
+  const char* help[] = {"load, configure and attach the programs; pin the maps",
+                        "detach what poolgate attached and unpin its maps"};
+  for (size_t i = 0; i < std::size(actions); ++i) {
+    auto [name, action] = actions[i];
+    bpf->add_subcommand(name, help[i])->callback([&options, &run, action] {
+      run = [&options, action] {
+        std::optional<Config> config = load_or_report(options.config_path);
+        if (!config) return kExitInvalidConfig;
+        action(*config, std::cout);
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace poolgate::cli

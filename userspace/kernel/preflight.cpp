@@ -1,0 +1,71 @@
+#include "kernel/preflight.h"
+
+#include "common/operator_error.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace poolgate {
+
+namespace {
+// Bit numbers from <linux/capability.h>; not included for CAP_BPF, which older
+// userspace headers lack.
+constexpr int kCapNetAdmin = 12;
+constexpr int kCapSysAdmin = 21;
+constexpr int kCapBpf = 39;
+constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
+
+bool has(uint64_t caps, int bit) { return (caps >> bit) & 1; }
+}  // namespace
+
+std::vector<std::string> missing_capabilities(uint64_t cap_eff) {
+  std::vector<std::string> missing;
+  if (!has(cap_eff, kCapBpf) && !has(cap_eff, kCapSysAdmin))
+    missing.push_back("CAP_BPF (or CAP_SYS_ADMIN)");
+  if (!has(cap_eff, kCapNetAdmin)) missing.push_back("CAP_NET_ADMIN");
+  return missing;
+}
+
+uint64_t parse_cap_eff(const std::string& proc_status) {
+  std::istringstream in(proc_status);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("CapEff:")) continue;
+    try {
+      return std::stoull(line.substr(7), nullptr, 16);
+    } catch (const std::exception&) {
+      break;
+    }
+  }
+  throw OperatorError("cannot read the effective capabilities (CapEff) from /proc/self/status");
+}
+
+void check_capabilities() {
+  std::ifstream file("/proc/self/status");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::vector<std::string> missing = missing_capabilities(parse_cap_eff(text.str()));
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string& name : missing) names += (names.empty() ? "" : " and ") + name;
+    throw OperatorError("managing the eBPF data plane needs " + names +
+                        "; run poolgate as root or grant the capabilities");
+  }
+}
+
+void check_kernel_btf() {
+  struct stat st {};
+  if (::stat(kVmlinuxBtf, &st) != 0) {
+    throw OperatorError(std::string("kernel BTF ") + kVmlinuxBtf +
+                        " is missing; poolgate's programs need a kernel built with "
+                        "CONFIG_DEBUG_INFO_BTF=y");
+  }
+}
+
+void preflight_check() {
+  check_capabilities();
+  check_kernel_btf();
+}
+
+}  // namespace poolgate
