@@ -174,3 +174,51 @@ TEST(AddressPlan, MarksTablesAndContiguousPriorities) {
   EXPECT_EQ(range.first, 10000u);
   EXPECT_EQ(range.last, 10009u);
 }
+
+TEST(RelayConfig, DefaultsWhenAbsent) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config);
+  const RelayConfig& relay = result.config->relay;
+  ASSERT_EQ(relay.listen.size(), 2u);
+  EXPECT_EQ(relay.listen[1].address.to_string(), "::1");
+  EXPECT_EQ(relay.listen[1].port, 2525);
+  EXPECT_EQ(relay.bare_newline, BareNewline::Reject);
+  EXPECT_EQ(relay.max_recipients, 500u);
+}
+
+TEST(RelayConfig, ParsesEndpointsNetworksAndLimits) {
+  std::string text = kValid + R"(
+[relay]
+hostname = "relay.example.com"
+listen = ["198.51.100.1:25", "[2001:db8::1]:587"]
+client_networks = ["198.51.100.0/24", "2001:db8::/32", "203.0.113.7"]
+max_message_size = 1048576
+bare_newline = "normalize"
+)";
+  LoadResult result = parse_config(text, "t.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics[0].to_string();
+  const RelayConfig& relay = result.config->relay;
+  ASSERT_EQ(relay.listen.size(), 2u);
+  EXPECT_EQ(relay.listen[1].port, 587);
+  EXPECT_EQ(relay.bare_newline, BareNewline::Normalize);
+  auto addr = [](const char* text) { return boost::asio::ip::make_address(text); };
+  EXPECT_TRUE(relay.client_networks[0].contains(addr("198.51.100.77")));
+  EXPECT_TRUE(relay.client_networks[0].contains(addr("::ffff:198.51.100.77")));
+  EXPECT_FALSE(relay.client_networks[0].contains(addr("198.51.101.1")));
+  EXPECT_TRUE(relay.client_networks[1].contains(addr("2001:db8:ffff::1")));
+  EXPECT_FALSE(relay.client_networks[1].contains(addr("2001:db9::1")));
+  EXPECT_TRUE(relay.client_networks[2].contains(addr("203.0.113.7")));
+  EXPECT_FALSE(relay.client_networks[2].contains(addr("203.0.113.8")));
+}
+
+TEST(RelayConfig, Errors) {
+  expect_error(kValid + "[relay]\nlisten = [\"::1:25\"]\n",
+               R"(relay\.listen: '::1:25' is not ADDRESS:PORT)");
+  expect_error(kValid + "[relay]\nclient_networks = [\"10.0.0.0/33\"]\n",
+               R"(relay\.client_networks: '10\.0\.0\.0/33' is not a network)");
+  expect_error(kValid + "[relay]\nmax_recipients = 10\n", R"(relay\.max_recipients: must be at least 100)");
+  expect_error(kValid + "[relay]\ntls_certificate = \"/etc/c.pem\"\n",
+               R"(relay\.tls_key: tls_certificate and tls_key go together)");
+  expect_error(kValid + "[relay]\nbare_newline = \"fix\"\n", R"(relay\.bare_newline: must be)");
+  expect_error(kValid + "[relay]\nspool_dir = \"/x\"\n", R"(relay\.spool_dir: unknown key)");
+}

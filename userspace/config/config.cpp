@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/relay_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
 
@@ -77,6 +78,7 @@ void read_pool(const toml::table& table, size_t index, Config& config,
 }
 
 void read_document(const toml::table& root, Config& config, std::vector<Diagnostic>& diags) {
+  config.relay = default_relay();
   for (const auto& [key, node] : root) {
     std::string name(key.str());
     if (name == "routing" && node.is_table()) {
@@ -89,7 +91,9 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
         config.lines["pool[" + std::to_string(i) + "]"] = line_of_node(*pools.get(i));
         read_pool(*pools.get(i)->as_table(), i, config, diags);
       }
-    } else if (name == "routing" || name == "kernel" || name == "pool") {
+    } else if (name == "relay" && node.is_table()) {
+      read_relay(*node.as_table(), config, diags);
+    } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

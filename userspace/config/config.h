@@ -33,6 +33,39 @@ struct KernelConfig {
   XdpMode xdp_mode = XdpMode::Auto;
 };
 
+// A network in client_networks: address + prefix length.
+struct Network {
+  boost::asio::ip::address address;
+  unsigned prefix = 0;
+  bool contains(const boost::asio::ip::address& candidate) const;
+  std::string to_string() const;
+};
+
+struct ListenEndpoint {
+  boost::asio::ip::address address;
+  uint16_t port = 0;
+};
+
+enum class BareNewline { Reject, Normalize };
+
+// [relay]: the inbound ESMTP service and the spool.
+struct RelayConfig {
+  std::string hostname = "localhost";
+  std::vector<ListenEndpoint> listen;  // default 127.0.0.1:2525 and [::1]:2525
+  std::vector<Network> client_networks;  // default loopback only
+  std::vector<std::string> internal_domains;
+  uint32_t max_message_size = 36700160;
+  uint32_t max_recipients = 500;
+  uint32_t max_connections = 1000;
+  uint32_t max_connections_per_client = 0;  // 0 = max_connections
+  std::string spool = "/var/spool/poolgate";
+  std::string tls_certificate;  // empty = no STARTTLS
+  std::string tls_key;
+  BareNewline bare_newline = BareNewline::Reject;
+  uint32_t command_timeout_s = 300;  // RFC 5321 4.5.3.2.7: at least 5 minutes
+  uint32_t data_timeout_s = 180;     // RFC 5321 4.5.3.2.5/6: 3 minutes per data block
+};
+
 struct PoolConfig {
   std::string name;
   uint32_t fwmark = 0;  // address i gets fwmark + i
@@ -46,6 +79,7 @@ struct Config {
   RoutingConfig routing;
   KernelConfig kernel;
   std::vector<PoolConfig> pools;
+  RelayConfig relay;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

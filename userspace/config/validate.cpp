@@ -141,6 +141,33 @@ void check_marks_and_tables(const Config& config, Reporter& report) {
   }
 }
 
+void check_relay(const Config& config, Reporter& report) {
+  const RelayConfig& relay = config.relay;
+  static const std::regex hostname_pattern(
+      "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+  if (!std::regex_match(relay.hostname, hostname_pattern))
+    report.error("relay.hostname", "'" + relay.hostname + "' is not a host name");
+  for (const std::string& domain : relay.internal_domains)
+    if (!std::regex_match(domain, hostname_pattern))
+      report.error("relay.internal_domains", "'" + domain + "' is not a domain name");
+  if (relay.listen.empty()) report.error("relay.listen", "needs at least one ADDRESS:PORT");
+  if (relay.max_message_size < 1024)
+    report.error("relay.max_message_size", "must be at least 1024 bytes");
+  // RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients.
+  if (relay.max_recipients < 100)
+    report.error("relay.max_recipients", "must be at least 100 (RFC 5321 section 4.5.3.1.8)");
+  if (relay.max_connections == 0)
+    report.error("relay.max_connections", "must be at least 1");
+  if (relay.spool.empty() || relay.spool[0] != '/')
+    report.error("relay.spool", "must be an absolute directory path");
+  if (relay.tls_certificate.empty() != relay.tls_key.empty())
+    report.error(relay.tls_key.empty() ? "relay.tls_key" : "relay.tls_certificate",
+                 "tls_certificate and tls_key go together (both empty = no STARTTLS)");
+  // RFC 5321 4.5.3.2.7: the server timeout should be at least 5 minutes.
+  if (relay.command_timeout_s < 10 || relay.data_timeout_s < 10)
+    report.error("relay.command_timeout_s", "timeouts must be at least 10 seconds");
+}
+
 }  // namespace
 
 void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
@@ -150,6 +177,7 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_pool_fields(config, report);
   check_addresses(config, report);
   check_marks_and_tables(config, report);
+  check_relay(config, report);
 }
 
 }  // namespace poolgate
