@@ -81,8 +81,11 @@ def main():
 
         step("kernel counters: poolgate stats")
         print(gw.sh(poolgate, "stats", "--pin-path", world.pin_path).stdout.rstrip())
-        step("the same maps as bpftool shows them")
-        show(gw, "bpftool", "map", "dump", "pinned", f"{world.pin_path}/pg1_pool_names")
+        step("the same maps as bpftool shows them (pool id 1 = high-risk)")
+        show(gw, "bpftool", "map", "dump", "pinned", f"{world.pin_path}/pg1_marks")
+        for name in ("pg1_pool_names", "pg1_pool_stats"):
+            show(gw, "bpftool", "map", "lookup", "pinned", f"{world.pin_path}/{name}",
+                 "key", "1", "0", "0", "0")
         show(gw, "bpftool", "map", "dump", "pinned", f"{world.pin_path}/pg1_global")
     finally:
         for server in servers:

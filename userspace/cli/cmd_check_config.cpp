@@ -1,7 +1,7 @@
 // `poolgate check-config`: syntax, types, unknown keys, numbering (config/), then
 // what collides with the host's existing rules and tables (routing/host_check).
 #include "cli/commands.h"
-
+#include "routing/host_check.h"
 
 #include <iostream>
 
@@ -24,7 +24,7 @@ void register_check_config(CLI::App& app, const GlobalOptions& options, Runner& 
       if (!config) return kExitInvalidConfig;
       if (!*skip_host) {
         bool errors = false;
-        for (const Diagnostic& d : std::vector<Diagnostic>{}) {
+        for (const Diagnostic& d : check_host(*config)) {
           std::cerr << d.to_string() << "\n";
           errors |= d.severity == Diagnostic::Severity::Error;
         }

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
 
   Runner run;
   register_check_config(app, options, run);
-  // PENDING register_routes(app, options, run);
+  register_routes(app, options, run);
   register_bpf(app, options, run);
   register_stats(app, run);
 
