@@ -128,19 +128,23 @@ int udp_sink(int port, double seconds) {
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
   }
+  // recvmmsg's own timeout is only checked after a datagram arrives, so once the
+  // sender stops it would block for ever: a socket receive timeout ends it.
+  timeval wait{0, 100'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   unsigned long long packets = 0, bytes = 0;
-  Clock::time_point first{};
-  timespec wait{0, 100'000'000};
+  Clock::time_point first{}, last{};
   auto start = Clock::now();
   while (since(start) < seconds) {
-    int n = recvmmsg(fd, messages, kBatch, MSG_WAITFORONE, &wait);
+    int n = recvmmsg(fd, messages, kBatch, MSG_WAITFORONE, nullptr);
     if (n <= 0) continue;
     if (packets == 0) first = Clock::now();
+    last = Clock::now();
     packets += n;
     for (int i = 0; i < n; ++i) bytes += messages[i].msg_len;
   }
   // Rate over the time packets were actually arriving.
-  report(bytes, packets, packets ? since(first) : 0.0);
+  report(bytes, packets, packets ? std::chrono::duration<double>(last - first).count() : 0.0);
   return 0;
 }
 

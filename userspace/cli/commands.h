@@ -23,6 +23,8 @@ void register_check_config(CLI::App& app, const GlobalOptions& options, Runner& 
 void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run);
 void register_bpf(CLI::App& app, const GlobalOptions& options, Runner& run);
 void register_stats(CLI::App& app, Runner& run);
+void register_run(CLI::App& app, const GlobalOptions& options, Runner& run);
+void register_queue(CLI::App& app, const GlobalOptions& options, Runner& run);
 
 // Loads the config, printing every diagnostic to stderr; nullopt on errors.
 std::optional<Config> load_or_report(const std::string& path);

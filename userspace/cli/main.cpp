@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   register_routes(app, options, run);
   register_bpf(app, options, run);
   register_stats(app, run);
+  register_run(app, options, run);
+  register_queue(app, options, run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,85 @@
+#include "cli/queue_format.h"
+
+#include "relay/received_header.h"
+
+#include <fmt/format.h>
+
+namespace poolgate::cli {
+namespace {
+
+const char* state_name(RecipientState state) {
+  switch (state) {
+    case RecipientState::Queued: return "queued";
+    case RecipientState::Delivered: return "delivered";
+    case RecipientState::Failed: return "failed";
+    case RecipientState::Deferred: return "deferred";
+  }
+  return "?";
+}
+
+std::string notify_text(uint8_t notify) {
+  if (notify == kNotifyDefault) return "";
+  if (notify & kNotifyNever) return "NEVER";
+  std::string out;
+  for (auto [bit, name] : {std::pair{kNotifySuccess, "SUCCESS"}, {kNotifyFailure, "FAILURE"},
+                           {kNotifyDelay, "DELAY"}})
+    if (notify & bit) out += (out.empty() ? "" : ",") + std::string(name);
+  return out;
+}
+
+const char* ret_text(DsnRet ret) {
+  return ret == DsnRet::Full ? "FULL" : ret == DsnRet::Headers ? "HDRS" : "";
+}
+
+}  // namespace
+
+nlohmann::ordered_json envelope_to_json(const Envelope& e) {
+  nlohmann::ordered_json recipients = nlohmann::ordered_json::array();
+  for (const Recipient& r : e.recipients)
+    recipients.push_back({{"address", r.address}, {"state", state_name(r.state)},
+                          {"notify", notify_text(r.notify)}, {"orcpt", r.orcpt},
+                          {"attempts", r.attempts}, {"next_attempt", r.next_attempt_unix},
+                          {"last_reply", r.last_reply}});
+  return {{"queue_id", e.queue_id}, {"sender", e.sender}, {"size", e.size},
+          {"received", e.received_unix}, {"client_address", e.client_address},
+          {"client_helo", e.client_helo}, {"tls", e.tls}, {"tls_cipher", e.tls_cipher},
+          {"auth_user", e.auth_user}, {"smtputf8", e.smtputf8},
+          {"body_8bitmime", e.body_8bitmime}, {"ret", ret_text(e.ret)}, {"envid", e.envid},
+          {"recipients", recipients}};
+}
+
+nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Envelope& e : messages) out.push_back(envelope_to_json(e));
+  return out;
+}
+
+std::string format_queue_table(const std::vector<Envelope>& messages) {
+  std::string out = fmt::format("{:<18} {:>9} {:<31} {}\n", "queue id", "size", "arrival",
+                                "sender -> recipients");
+  for (const Envelope& e : messages) {
+    out += fmt::format("{:<18} {:>9} {:<31} <{}>\n", e.queue_id, e.size,
+                       rfc5322_date(e.received_unix), e.sender);
+    for (const Recipient& r : e.recipients)
+      out += fmt::format("{:>60}-> <{}> {}\n", "", r.address, state_name(r.state));
+  }
+  out += fmt::format("{} messages\n", messages.size());
+  return out;
+}
+
+std::string format_envelope(const Envelope& e) {
+  std::string out = fmt::format(
+      "queue id:   {}\nsender:     <{}>\nsize:       {}\nreceived:   {}\nclient:     {} "
+      "(helo {})\ntls:        {}\nauth:       {}\nsmtputf8:   {}  8bitmime: {}\n"
+      "dsn:        ret={} envid={}\nrecipients:\n",
+      e.queue_id, e.sender, e.size, rfc5322_date(e.received_unix), e.client_address,
+      e.client_helo, e.tls ? e.tls_cipher : "no", e.auth_user.empty() ? "-" : e.auth_user,
+      e.smtputf8, e.body_8bitmime, ret_text(e.ret), e.envid);
+  for (const Recipient& r : e.recipients)
+    out += fmt::format("  <{}> {} notify={} orcpt={} attempts={} last reply: {}\n", r.address,
+                       state_name(r.state), notify_text(r.notify), r.orcpt, r.attempts,
+                       r.last_reply.empty() ? "-" : r.last_reply);
+  return out;
+}
+
+}  // namespace poolgate::cli

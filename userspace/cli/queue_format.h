@@ -1,0 +1,18 @@
+// How `poolgate queue` prints messages: a table, JSON, or one message in full.
+#pragma once
+
+#include "mail/envelope.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace poolgate::cli {
+
+nlohmann::ordered_json envelope_to_json(const Envelope& envelope);
+nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages);
+std::string format_queue_table(const std::vector<Envelope>& messages);
+std::string format_envelope(const Envelope& envelope);
+
+}  // namespace poolgate::cli

@@ -1,0 +1,74 @@
+#include "relay/channel.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace poolgate {
+
+using asio::redirect_error;
+using asio::use_awaitable;
+
+SmtpChannel::SmtpChannel(asio::ip::tcp::socket socket)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()) {
+  error_code ignored;
+  auto endpoint = socket_.remote_endpoint(ignored);
+  remote_ = endpoint.address();
+  // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; logs, access
+  // control and Received: headers want the plain IPv4 address.
+  if (remote_.is_v6() && remote_.to_v6().is_v4_mapped())
+    remote_ = asio::ip::make_address_v4(asio::ip::v4_mapped, remote_.to_v6());
+}
+
+asio::awaitable<size_t> SmtpChannel::read_some(asio::mutable_buffer buffer, error_code& ec) {
+  if (tls_) co_return co_await tls_->async_read_some(buffer, redirect_error(use_awaitable, ec));
+  co_return co_await socket_.async_read_some(buffer, redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> SmtpChannel::write(std::string_view data, error_code& ec) {
+  auto buffer = asio::buffer(data.data(), data.size());
+  if (tls_)
+    co_await asio::async_write(*tls_, buffer, redirect_error(use_awaitable, ec));
+  else
+    co_await asio::async_write(socket_, buffer, redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> SmtpChannel::start_tls(asio::ssl::context& context, error_code& ec) {
+  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, context);
+  co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                 redirect_error(use_awaitable, ec));
+}
+
+std::string SmtpChannel::tls_description() const {
+  if (!tls_) return "";
+  SSL* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle();
+  return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+}
+
+void SmtpChannel::set_deadline(std::chrono::steady_clock::duration timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  timer_.expires_at(deadline_);  // wakes the watchdog, which re-arms for the new deadline
+}
+
+asio::awaitable<void> SmtpChannel::watchdog() {
+  while (!closed_) {
+    error_code ec;
+    co_await timer_.async_wait(redirect_error(use_awaitable, ec));
+    if (closed_) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      timed_out_ = true;
+      close();
+    }
+  }
+}
+
+void SmtpChannel::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  timer_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace poolgate

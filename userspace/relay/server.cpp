@@ -1,0 +1,100 @@
+#include "relay/server.h"
+
+#include "common/operator_error.h"
+#include "smtp/reply.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace poolgate {
+
+using asio::ip::tcp;
+
+RelayServer::RelayServer(asio::io_context& io, const RelayConfig& config, Spool& spool,
+                         asio::ssl::context* tls)
+    : io_(io),
+      limits_(config.max_connections, config.max_connections_per_client
+                                          ? config.max_connections_per_client
+                                          : config.max_connections) {
+  context_.config = &config;
+  context_.spool = &spool;
+  context_.tls = tls;
+  for (const ListenEndpoint& listen : config.listen) {
+    tcp::endpoint endpoint(listen.address, listen.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && listen.address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw OperatorError("cannot listen on " + endpoint.address().to_string() + " port " +
+                          std::to_string(endpoint.port()) + " (relay.listen): " + ec.message());
+    spdlog::info("listening on {}:{}", endpoint.address().to_string(), endpoint.port());
+    acceptors_.push_back(std::move(acceptor));
+  }
+}
+
+void RelayServer::start() {
+  for (auto& acceptor : acceptors_)
+    asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+}
+
+void RelayServer::drain() {
+  context_.draining = true;
+  for (auto& acceptor : acceptors_) {
+    error_code ignored;
+    acceptor->close(ignored);
+  }
+  for (auto& weak : sessions_)
+    if (auto session = weak.lock()) session->drain();
+}
+
+asio::awaitable<void> RelayServer::accept_loop(tcp::acceptor& acceptor) {
+  while (acceptor.is_open()) {
+    error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors and the like: log, pause briefly, go on accepting.
+      spdlog::error("accept: {}", ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> RelayServer::serve(tcp::socket socket) {
+  error_code ec;
+  auto client = socket.remote_endpoint(ec).address();
+  if (client.is_v6() && client.to_v6().is_v4_mapped())
+    client = asio::ip::make_address_v4(asio::ip::v4_mapped, client.to_v6());
+  auto slot = limits_.acquire(client);
+  if (!slot) {
+    spdlog::warn("{}: too many connections ({} open); 421", client.to_string(), limits_.open());
+    std::string busy = smtp::make_reply(421, "4.7.0", "Error: too many connections").wire();
+    co_await asio::async_write(socket, asio::buffer(busy),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+  auto session = std::make_shared<SmtpSession>(std::move(socket), context_, next_id_++,
+                                               std::move(slot));
+  auto position = sessions_.insert(sessions_.end(), session);
+  try {
+    co_await session->run();
+  } catch (const std::exception& e) {
+    spdlog::error("session ended by internal error: {}", e.what());
+  }
+  sessions_.erase(position);
+}
+
+}  // namespace poolgate

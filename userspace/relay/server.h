@@ -1,0 +1,40 @@
+// The inbound ESMTP service: one acceptor per [relay] listen endpoint, the
+// connection limits, and the set of live sessions so SIGTERM can drain them.
+#pragma once
+
+#include "relay/connection_limits.h"
+#include "relay/session.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include <list>
+#include <memory>
+#include <vector>
+
+namespace poolgate {
+
+class RelayServer {
+ public:
+  // Binds every listen endpoint; throws OperatorError naming the one that fails.
+  RelayServer(asio::io_context& io, const RelayConfig& config, Spool& spool,
+              asio::ssl::context* tls);
+
+  void start();
+  // Stops accepting, lets sessions finish their current transaction and tells
+  // idle ones 421; io_context::run returns once the last session has ended.
+  void drain();
+  size_t open_sessions() const { return sessions_.size(); }
+
+ private:
+  asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);
+  asio::awaitable<void> serve(asio::ip::tcp::socket socket);
+
+  asio::io_context& io_;
+  RelayContext context_;
+  ConnectionLimits limits_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::list<std::weak_ptr<SmtpSession>> sessions_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace poolgate

@@ -1,0 +1,205 @@
+// The session's I/O loop: greeting, reading commands, pipelining policy, the
+// DATA phase. The per-command rules are in session_commands.cpp.
+#include "relay/session.h"
+
+#include "smtp/data_reader.h"
+#include "smtp/ehlo.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace poolgate {
+
+using namespace std::chrono_literals;
+namespace replies = smtp::replies;
+
+namespace {
+
+// RFC 2920 3.1: these end a group; the client must wait for their reply.
+// HELO and STARTTLS (RFC 3207 4.2) likewise. QUIT ends the session anyway.
+bool must_end_group(smtp::Verb verb) {
+  switch (verb) {
+    case smtp::Verb::Ehlo: case smtp::Verb::Helo: case smtp::Verb::Data:
+    case smtp::Verb::Vrfy: case smtp::Verb::Noop: case smtp::Verb::Starttls:
+    case smtp::Verb::Help:
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr int kMaxCommandsWhenRefused = 20;
+
+}  // namespace
+
+SmtpSession::SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, uint64_t id,
+                         std::unique_ptr<ConnectionLimits::Slot> slot)
+    : channel_(std::move(socket)),
+      context_(context),
+      id_(id),
+      slot_(std::move(slot)),
+      // The limit depends only on the extensions poolgate offers, not on state.
+      lines_({smtp::command_line_limit(smtp::Capabilities::server_all()), smtp::BareLf::Accept}) {}
+
+std::string SmtpSession::tag() const {
+  return "s" + std::to_string(id_) + " " + channel_.remote_address().to_string();
+}
+
+smtp::Capabilities SmtpSession::offered() const {
+  smtp::Capabilities caps = smtp::Capabilities::server_all(context_.config->max_message_size);
+  caps.starttls = context_.tls != nullptr && !channel_.tls();
+  return caps;
+}
+
+void SmtpSession::drain() {
+  // Only an idle session is interrupted; a busy one sees `draining` when it
+  // next waits for a command. Cancelling makes the pending read return.
+  if (idle_) {
+    error_code ignored;
+    channel_.socket().cancel(ignored);
+  }
+}
+
+asio::awaitable<void> SmtpSession::reply(const smtp::Reply& r) {
+  error_code ec;
+  co_await channel_.write(r.wire(), ec);
+  if (ec) channel_.close();
+}
+
+asio::awaitable<bool> SmtpSession::fill() {
+  char buffer[kReadChunk];
+  error_code ec;
+  size_t n = co_await channel_.read_some(asio::buffer(buffer), ec);
+  if (ec) co_return false;
+  in_.append(buffer, n);
+  co_return true;
+}
+
+bool SmtpSession::input_pending() {
+  error_code ec;
+  return !in_.empty() || channel_.socket().available(ec) > 0;
+}
+
+asio::awaitable<std::optional<smtp::Line>> SmtpSession::read_line() {
+  for (;;) {
+    if (!in_.empty()) {
+      smtp::LineReader::Result result = lines_.feed(in_);
+      in_.erase(0, result.consumed);
+      if (result.line) co_return std::move(result.line);
+    }
+    if (context_.draining && !lines_.mid_line()) co_return std::nullopt;
+    channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
+    idle_ = !lines_.mid_line();
+    bool ok = co_await fill();
+    idle_ = false;
+    if (!ok) co_return std::nullopt;
+  }
+}
+
+asio::awaitable<void> SmtpSession::refuse(const smtp::Reply& greeting) {
+  // RFC 5321 3.1: after a 554 greeting the server waits for QUIT and answers
+  // anything else with 503, so the client learns why instead of retrying blindly.
+  co_await reply(greeting);
+  for (int i = 0; i < kMaxCommandsWhenRefused; ++i) {
+    std::optional<smtp::Line> line = co_await read_line();
+    if (!line) co_return;
+    if (smtp::parse_command(line->text).command.verb == smtp::Verb::Quit) {
+      co_await reply(replies::bye());
+      co_return;
+    }
+    co_await reply(smtp::make_reply(503, "5.7.1", "Error: no SMTP service for you here"));
+  }
+}
+
+asio::awaitable<void> SmtpSession::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(co_await asio::this_coro::executor, channel_.watchdog(), asio::detached);
+  channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
+  const RelayConfig& config = *context_.config;
+  auto client = channel_.remote_address();
+
+  bool allowed = false;
+  for (const Network& network : config.client_networks) allowed |= network.contains(client);
+  if (!allowed) {
+    spdlog::warn("{}: refused: client not in client_networks", tag());
+    co_await refuse(smtp::make_reply(554, "5.7.1", client.to_string() +
+                                                       ": relay access denied"));
+    channel_.close();
+    co_return;
+  }
+  if (context_.draining) {
+    co_await reply(replies::shutting_down());
+    channel_.close();
+    co_return;
+  }
+  spdlog::info("{}: connect", tag());
+  co_await reply(smtp::make_reply(220, "", config.hostname + " ESMTP poolgate"));
+
+  for (;;) {
+    std::optional<smtp::Line> line = co_await read_line();
+    if (!line) {
+      if (context_.draining) co_await reply(replies::shutting_down());
+      else if (channel_.timed_out()) co_await reply(replies::timeout());
+      break;
+    }
+    smtp::ParseOptions options;
+    static_cast<smtp::ParamContext&>(options) = {offered(), esmtp_, transaction_ &&
+                                                                     transaction_->params.smtputf8};
+    options.overlong = line->status == smtp::Line::Status::TooLong;
+    smtp::ParseResult parsed = smtp::parse_command(line->text, options);
+    smtp::Verb verb = parsed.command.verb;
+    if (verb != smtp::Verb::Quit && (!esmtp_ || must_end_group(verb)) && input_pending()) {
+      spdlog::warn("{}: improper command pipelining after {}", tag(),
+                   parsed.command.name.empty() ? "CONNECT" : parsed.command.name);
+      co_await reply(smtp::make_reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
+      break;
+    }
+    if (parsed.error) {
+      co_await reply(*parsed.error);
+      continue;
+    }
+    if (co_await handle(parsed.command) == Next::Close) break;
+  }
+  spdlog::info("{}: disconnect", tag());
+  channel_.close();
+}
+
+asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
+  co_await reply(replies::start_data());
+  const RelayConfig& config = *context_.config;
+  smtp::DataReaderOptions options;
+  options.max_size = config.max_message_size;
+  options.bare_newline = config.bare_newline == BareNewline::Reject ? smtp::BareNewline::Reject
+                                                                    : smtp::BareNewline::Normalize;
+  std::string content;
+  smtp::DataReader reader(options, content);
+  for (;;) {
+    size_t used = reader.feed(in_);
+    in_.erase(0, used);
+    if (reader.done()) break;
+    channel_.set_deadline(std::chrono::seconds(config.data_timeout_s));
+    if (!co_await fill()) {
+      spdlog::warn("{}: connection lost in DATA after {} bytes; nothing queued", tag(),
+                   reader.size());
+      co_return Next::Close;
+    }
+  }
+  Transaction transaction = std::move(*transaction_);
+  transaction_.reset();
+  if (auto error = smtp::data_error_reply(reader.error())) {
+    spdlog::warn("{}: message rejected: {} (from=<{}> size={})", tag(), error->str(),
+                 transaction.sender, reader.size());
+    co_await reply(*error);
+    co_return Next::Continue;
+  }
+  transaction_ = std::move(transaction);  // accept_message reads it
+  smtp::Reply result = co_await accept_message(std::move(content));
+  transaction_.reset();
+  co_await reply(result);
+  co_return Next::Continue;
+}
+
+}  // namespace poolgate

@@ -1,0 +1,85 @@
+// One inbound ESMTP session (RFC 5321) from connect to QUIT, as a coroutine.
+//
+// Reading: bytes go into in_; the command phase splits them with a LineReader,
+// the DATA phase hands them to a DataReader, so octets after the end of data
+// stay in in_ as the next (pipelined) commands. Pipelining is policed the way
+// Postfix's smtpd_forbid_unauth_pipelining does: input already waiting behind a
+// command before PIPELINING was offered (no EHLO yet, or HELO), or behind a
+// command that RFC 2920 3.1 makes the last of a group (EHLO, HELO, DATA, VRFY,
+// NOOP, QUIT, STARTTLS...), ends the session with 554 5.5.0.
+#pragma once
+
+#include "config/config.h"
+#include "mail/envelope.h"
+#include "relay/channel.h"
+#include "relay/connection_limits.h"
+#include "smtp/command_parser.h"
+#include "smtp/line_reader.h"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace poolgate {
+
+class Spool;
+
+// What every session shares: the relay's settings and the spool.
+struct RelayContext {
+  const RelayConfig* config = nullptr;
+  Spool* spool = nullptr;
+  asio::ssl::context* tls = nullptr;  // null: no STARTTLS
+  bool draining = false;               // SIGTERM: finish, then 421 at the next command
+};
+
+class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
+ public:
+  SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, uint64_t id,
+              std::unique_ptr<ConnectionLimits::Slot> slot);
+
+  // Runs the whole session; the caller keeps the session alive until it returns.
+  asio::awaitable<void> run();
+  // SIGTERM: an idle session says 421 and closes now; a busy one after its reply.
+  void drain();
+
+ private:
+  struct Transaction {
+    std::string sender;
+    smtp::MailParams params;
+    std::vector<Recipient> recipients;
+  };
+  enum class Next { Continue, Close };
+
+  asio::awaitable<void> refuse(const smtp::Reply& greeting);
+  asio::awaitable<std::optional<smtp::Line>> read_line();
+  asio::awaitable<bool> fill();  // one read into in_; false on EOF/error/timeout
+  asio::awaitable<void> reply(const smtp::Reply& reply);
+  bool input_pending();
+
+  asio::awaitable<Next> handle(const smtp::Command& command);
+  void on_ehlo(const smtp::Command& command, bool esmtp, smtp::Reply& out);
+  smtp::Reply on_mail(const smtp::Command& command);
+  smtp::Reply on_rcpt(const smtp::Command& command);
+  asio::awaitable<Next> on_data();
+  asio::awaitable<Next> on_starttls();
+  asio::awaitable<smtp::Reply> accept_message(std::string content);
+
+  smtp::Capabilities offered() const;
+  std::string tag() const;  // "s42 198.51.100.7" for logs
+
+  SmtpChannel channel_;
+  RelayContext& context_;
+  uint64_t id_;
+  std::unique_ptr<ConnectionLimits::Slot> slot_;
+  smtp::LineReader lines_;
+  std::string in_;  // received, not yet consumed
+  std::string helo_;
+  bool esmtp_ = false;
+  bool greeted_ = false;  // EHLO or HELO given
+  bool idle_ = false;     // waiting for the next command
+  std::optional<Transaction> transaction_;
+};
+
+}  // namespace poolgate

@@ -1,0 +1,165 @@
+// What each SMTP command does to the session (RFC 5321 4.1.1, 4.1.4 ordering),
+// and handing an accepted message to the spool.
+#include "relay/received_header.h"
+#include "relay/session.h"
+#include "relay/spool_commit.h"
+#include "smtp/ehlo.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+namespace poolgate {
+
+namespace replies = smtp::replies;
+
+asio::awaitable<SmtpSession::Next> SmtpSession::handle(const smtp::Command& command) {
+  using smtp::Verb;
+  switch (command.verb) {
+    case Verb::Ehlo:
+    case Verb::Helo: {
+      smtp::Reply out;
+      on_ehlo(command, command.verb == Verb::Ehlo, out);
+      co_await reply(out);
+      co_return Next::Continue;
+    }
+    case Verb::Mail:
+      co_await reply(on_mail(command));
+      co_return Next::Continue;
+    case Verb::Rcpt:
+      co_await reply(on_rcpt(command));
+      co_return Next::Continue;
+    case Verb::Data:
+      if (!transaction_) {
+        co_await reply(replies::bad_sequence("need MAIL command"));
+        co_return Next::Continue;
+      }
+      if (transaction_->recipients.empty()) {
+        co_await reply(smtp::make_reply(554, "5.5.1", "Error: no valid recipients"));
+        co_return Next::Continue;
+      }
+      co_return co_await on_data();
+    case Verb::Rset:
+      transaction_.reset();
+      co_await reply(replies::ok());
+      co_return Next::Continue;
+    case Verb::Noop:
+      co_await reply(replies::ok());
+      co_return Next::Continue;
+    case Verb::Vrfy:
+      co_await reply(replies::cannot_vrfy());
+      co_return Next::Continue;
+    case Verb::Help:
+      co_await reply(replies::help());
+      co_return Next::Continue;
+    case Verb::Quit:
+      co_await reply(replies::bye());
+      co_return Next::Close;
+    case Verb::Starttls:
+      co_return co_await on_starttls();
+    case Verb::Unsupported:
+      co_await reply(replies::not_implemented(command.name));
+      co_return Next::Continue;
+    case Verb::Unknown:
+      co_await reply(replies::command_unrecognized());
+      co_return Next::Continue;
+  }
+  co_return Next::Continue;
+}
+
+void SmtpSession::on_ehlo(const smtp::Command& command, bool esmtp, smtp::Reply& out) {
+  if (command.argument.empty()) {
+    out = replies::syntax(esmtp ? "EHLO hostname" : "HELO hostname");
+    return;
+  }
+  // RFC 5321 4.1.4: EHLO/HELO in the middle of a session resets it like RSET.
+  transaction_.reset();
+  helo_ = command.argument;
+  esmtp_ = esmtp;
+  greeted_ = true;
+  out = esmtp ? smtp::build_ehlo_reply(context_.config->hostname, offered())
+              : smtp::build_helo_reply(context_.config->hostname);
+}
+
+smtp::Reply SmtpSession::on_mail(const smtp::Command& command) {
+  if (!greeted_) return replies::bad_sequence("send HELO/EHLO first");
+  if (transaction_) return replies::bad_sequence("nested MAIL command");
+  if (context_.draining) return replies::shutting_down();
+  const smtp::MailParams& params = command.mail;
+  // RFC 1870 6.1: a declared size over the limit is refused before any data.
+  if (params.size && *params.size > context_.config->max_message_size)
+    return replies::size_exceeded();
+  transaction_ = Transaction{command.path, params, {}};
+  return replies::sender_ok();
+}
+
+smtp::Reply SmtpSession::on_rcpt(const smtp::Command& command) {
+  if (!transaction_) return replies::bad_sequence("need MAIL command");
+  if (transaction_->recipients.size() >= context_.config->max_recipients)
+    return replies::too_many_recipients();
+  Recipient recipient;
+  recipient.address = command.path;
+  recipient.notify = command.rcpt.notify;
+  recipient.orcpt = command.rcpt.orcpt();
+  transaction_->recipients.push_back(std::move(recipient));
+  return replies::recipient_ok();
+}
+
+asio::awaitable<SmtpSession::Next> SmtpSession::on_starttls() {
+  if (!context_.tls || channel_.tls()) {
+    co_await reply(replies::not_implemented("STARTTLS"));
+    co_return Next::Continue;
+  }
+  co_await reply(replies::ready_for_tls());
+  error_code ec;
+  co_await channel_.start_tls(*context_.tls, ec);
+  if (ec) {
+    spdlog::warn("{}: TLS handshake failed: {}", tag(), ec.message());
+    co_return Next::Close;
+  }
+  // RFC 3207 4.2: forget everything learnt before TLS; the client says EHLO again.
+  helo_.clear();
+  esmtp_ = greeted_ = false;
+  transaction_.reset();
+  in_.clear();
+  lines_.reset();
+  spdlog::info("{}: TLS established: {}", tag(), channel_.tls_description());
+  co_return Next::Continue;
+}
+
+asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
+  Transaction& transaction = *transaction_;
+  Envelope envelope;
+  envelope.queue_id = context_.spool->new_queue_id();
+  envelope.sender = transaction.sender;
+  envelope.recipients = std::move(transaction.recipients);
+  envelope.ret = transaction.params.ret;
+  envelope.envid = transaction.params.envid.value_or("");
+  envelope.smtputf8 = transaction.params.smtputf8;
+  envelope.body_8bitmime = transaction.params.body == smtp::Body::EightBitMime;
+  envelope.client_address = channel_.remote_address().to_string();
+  envelope.client_helo = helo_;
+  envelope.tls = channel_.tls();
+  envelope.tls_cipher = channel_.tls_description();
+  envelope.received_unix = std::time(nullptr);
+
+  std::string message = received_header(envelope, context_.config->hostname, esmtp_);
+  message.reserve(message.size() + content.size());
+  message += content;
+  content = std::string();  // free the copy before the commit waits
+
+  std::string sender = envelope.sender;
+  size_t recipients = envelope.recipients.size();
+  CommitResult result = co_await commit_to_spool(*context_.spool, std::move(envelope),
+                                                 std::move(message));
+  if (result.error) {
+    spdlog::error("{}: spool commit failed: {}; message not accepted", tag(),
+                  result.error.message());
+    co_return smtp::make_reply(451, "4.3.0", "Error: queue file write error, try again later");
+  }
+  spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id, sender,
+               recipients, channel_.remote_address().to_string(), helo_);
+  co_return replies::queued(result.queue_id);
+}
+
+}  // namespace poolgate

@@ -1,0 +1,24 @@
+// Awaits a spool commit from a session coroutine: the spool's committer thread
+// completes it, and the completion is posted back to the session's executor,
+// so the event loop never blocks on fsync while other sessions share the sync
+// (group commit).
+#pragma once
+
+#include "spool/spool.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace poolgate {
+
+struct CommitResult {
+  std::error_code error;
+  std::string queue_id;
+};
+
+boost::asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
+                                                     std::string content);
+
+}  // namespace poolgate

@@ -1,0 +1,88 @@
+// The spool's write requests and how each becomes part of one WriteBatch.
+// Every request of a group commit is staged into the same batch, so a batch
+// is one synced write however many sessions it serves; a request that cannot
+// be applied (unknown queue id, reserved meta name) is left out of the batch
+// without disturbing the others. Staging runs on the committer thread only:
+// it is the one writer, so what it reads from the database plus what earlier
+// requests staged into this batch is the whole truth.
+#pragma once
+
+#include "mail/envelope.h"
+#include "spool/records.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+
+namespace poolgate {
+
+class SpoolDb;
+
+struct CommitOp {
+  Envelope envelope;  // queue_id already set
+  std::string content;
+  bool preassigned_id = false;  // the caller brought the id: check it is new
+};
+struct UpdateRecipientOp {
+  std::string queue_id;
+  uint32_t index;
+  RecipientStatus status;
+};
+struct RemoveOp {
+  std::string queue_id;
+};
+struct MetaOp {
+  std::string name;
+  std::optional<std::string> value;  // nullopt: erase
+};
+using SpoolOp = std::variant<CommitOp, UpdateRecipientOp, RemoveOp, MetaOp>;
+
+// Roughly what an op adds to a batch, for the batch size limit.
+size_t op_bytes(const SpoolOp& op);
+
+class BatchBuilder {
+ public:
+  // reserve_bytes: the batch's buffer is allocated once at this size, so
+  // message content is copied into it exactly once (no regrowth copies).
+  BatchBuilder(const SpoolDb& db, size_t reserve_bytes, uint32_t chunk_bytes);
+
+  // Adds the op's writes; on error the batch is as it was before.
+  std::error_code stage(SpoolOp& op);
+
+  size_t staged() const { return staged_; }
+  size_t messages() const { return messages_; }
+
+  // The batch to write, with the queue id floor (queue_id.h) raised to the
+  // highest id committed in it.
+  rocksdb::WriteBatch& finish();
+
+ private:
+  std::error_code stage_op(CommitOp& op);
+  std::error_code stage_op(UpdateRecipientOp& op);
+  std::error_code stage_op(RemoveOp& op);
+  std::error_code stage_op(MetaOp& op);
+  // How many recipients the message has, if it exists for this batch.
+  std::optional<uint32_t> recipient_count(const std::string& queue_id, std::error_code& ec);
+  std::error_code delete_indexed(rocksdb::ColumnFamilyHandle* family, const std::string& queue_id);
+
+  const SpoolDb& db_;
+  rocksdb::WriteBatch batch_;
+  uint32_t chunk_bytes_;
+  size_t staged_ = 0;
+  size_t messages_ = 0;
+  struct Staged {
+    uint32_t recipients;
+    uint32_t chunks;
+  };
+  std::unordered_map<std::string, Staged> added_;  // committed in this batch
+  std::unordered_set<std::string> removed_;          // removed in this batch
+  std::string highest_id_;
+};
+
+}  // namespace poolgate

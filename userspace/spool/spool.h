@@ -1,0 +1,95 @@
+// The durable message store. Once commit() (or commit_async's callback)
+// reports success, the message survives a crash, kill -9 or power loss: it is
+// in RocksDB's write-ahead log and the log is fdatasync'ed (group_committer.h).
+// Only then may the server answer 250 to DATA.
+//
+// One directory is one spool, one RocksDB database (layout: keys.h, records:
+// records.h). One process at a time opens it read-write (spool_lock.h); any
+// number may read it alongside with open_read_only(). Deleting or changing
+// messages while the daemon runs must go through the daemon; with no daemon
+// running, the CLI opens the spool read-write itself.
+//
+// Thread-safe: requests may come from any thread. Callbacks run on the
+// committer thread (the event loop posts them to its io_context); only a
+// request made after close() completes at once on the caller's thread, with
+// SpoolErrc::closed. The blocking calls throw SpoolError and must not be made
+// from a callback. Do not destroy the Spool from a callback either.
+#pragma once
+
+#include "spool/group_committer.h"
+#include "spool/queue_id.h"
+#include "spool/records.h"
+#include "spool/spool_view.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace poolgate {
+
+struct SpoolOptions {
+  // Content is stored in chunks of this size, so no single value is huge and
+  // delivery can stream a message without holding all of it.
+  uint32_t chunk_bytes = 256 * 1024;
+  // Limits of one group commit (the first request of a batch always fits).
+  size_t max_batch_bytes = 64 << 20;
+  size_t max_batch_requests = 4096;
+};
+
+class Spool : public SpoolView {
+ public:
+  using CommitCallback = std::function<void(std::error_code, std::string queue_id)>;
+  using DoneCallback = std::function<void(std::error_code)>;
+
+  // Creates the directory and database if needed. Throws OperatorError when
+  // the spool is in use, corrupt, not a spool, or not accessible.
+  static std::unique_ptr<Spool> open(const std::string& path, SpoolOptions options = {});
+
+  // For the CLI beside a running daemon (spool_db.h says why a secondary).
+  static std::unique_ptr<ReadOnlySpool> open_read_only(const std::string& path);
+
+  ~Spool() override;  // close()
+
+  // A fresh queue id, for callers that need it before the commit (a Received
+  // header). Pass it in Envelope::queue_id; an empty queue_id gets one at
+  // commit_async time. Ids sort by the time they were issued.
+  std::string new_queue_id() { return ids_.next(); }
+
+  // Stores envelope (recipients with their initial status) and content;
+  // Envelope::size is set to content.size(). The callback gets the queue id
+  // once everything is durable, or an error and "" (nothing stored).
+  void commit_async(Envelope envelope, std::string content, CommitCallback done);
+  std::string commit(Envelope envelope, std::string content);
+
+  // Records one recipient's delivery status (durably). not_found if the
+  // message is gone, invalid_argument if it has no recipient `index`.
+  void update_recipient_async(std::string queue_id, uint32_t index, RecipientStatus status,
+                              DoneCallback done);
+  void update_recipient(std::string queue_id, uint32_t index, RecipientStatus status);
+
+  // A finished message: envelope, statuses and content go in one atomic write.
+  void remove_async(std::string queue_id, DoneCallback done);
+  void remove(std::string queue_id);
+
+  // Named records (SpoolView::get_meta reads them); "spool/..." is reserved.
+  void put_meta_async(std::string name, std::string value, DoneCallback done);
+  void put_meta(std::string name, std::string value);
+  void erase_meta(std::string name);
+
+  // Writes everything queued, then refuses new requests. Idempotent.
+  void close() { committer_.close(); }
+
+  SpoolStats stats() const { return committer_.stats(); }
+
+ private:
+  Spool(std::unique_ptr<SpoolDb> db, const SpoolOptions& options, uint64_t id_floor);
+  void submit(SpoolOp op, DoneCallback done) { committer_.submit({std::move(op), std::move(done)}); }
+  // Submits and waits; throws SpoolError naming `what` on failure.
+  void submit_and_wait(SpoolOp op, const std::string& what);
+
+  QueueIdGenerator ids_;
+  GroupCommitter committer_;
+};
+
+}  // namespace poolgate
