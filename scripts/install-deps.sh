@@ -14,6 +14,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   librocksdb-dev
   libgtest-dev libgmock-dev
+  libclang-rt-dev              # libFuzzer runtime for make fuzz
   # tests, demo and bench: real peers in network namespaces
   iproute2 iputils-ping procps util-linux iperf3 dnsmasq python3
 )
