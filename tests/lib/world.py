@@ -48,7 +48,7 @@ def _toml_list(values):
 
 class World:
     def __init__(self, poolgate, tag="t", strict_smtp=True, block_inbound_syn=True,
-                 pools=POOLS):
+                 pools=POOLS, extra=""):
         self.poolgate = poolgate
         self.id = f"{tag}-{uuid.uuid4().hex[:6]}"
         self.pin_path = f"/sys/fs/bpf/pgtest-{self.id}"
@@ -60,7 +60,7 @@ class World:
         signal.signal(signal.SIGTERM, lambda *_: (self.close(), os._exit(143)))
         try:
             self._build()
-            self.write_config(strict_smtp, block_inbound_syn, pools)
+            self.write_config(strict_smtp, block_inbound_syn, pools, extra)
         except BaseException:
             self.close()
             raise
@@ -90,7 +90,8 @@ class World:
         peer.sh("ip", "route", "add", "default", "dev", "eth0", "scope", "link")
         peer.sh("ip", "-6", "route", "add", "default", "dev", "eth0")
 
-    def write_config(self, strict_smtp=True, block_inbound_syn=True, pools=POOLS):
+    def write_config(self, strict_smtp=True, block_inbound_syn=True, pools=POOLS, extra=""):
+        """Writes this world's poolgate.toml; `extra` is appended (more sections)."""
         lines = ["[routing]", "fwmark_mask = 0x0fff", "rule_priority = 10000",
                  'mirror_table = "main"', "", "[kernel]", 'interfaces = ["eth0"]',
                  f'pin_path = "{self.pin_path}"',
@@ -104,7 +105,7 @@ class World:
                       f'table = {p["table"]}', f'ehlo = "{p["ehlo"]}"',
                       f"addresses = {_toml_list(p['addresses'])}", ""]
         with open(self.config, "w") as f:
-            f.write("\n".join(lines))
+            f.write("\n".join(lines) + "\n" + extra)
 
     def pg(self, *args, check=True):
         """Runs `poolgate ARGS --config <this world's config>` in the gateway."""

@@ -55,8 +55,15 @@ asio::awaitable<void> SmtpChannel::watchdog() {
     error_code ec;
     co_await timer_.async_wait(redirect_error(use_awaitable, ec));
     if (closed_) break;
-    if (std::chrono::steady_clock::now() >= deadline_) {
+    if (std::chrono::steady_clock::now() < deadline_) continue;
+    if (!timed_out_) {
+      // First expiry: abort the pending read so the session can still say
+      // 421 4.4.2; give that reply a few seconds before closing for good.
       timed_out_ = true;
+      error_code ignored;
+      socket_.cancel(ignored);
+      set_deadline(std::chrono::seconds(5));
+    } else {
       close();
     }
   }

@@ -37,7 +37,9 @@ class SmtpChannel {
   asio::ip::address remote_address() const { return remote_; }
   asio::ip::tcp::socket& socket() { return socket_; }
 
-  // The connection closes when `timeout` passes without the next set_deadline.
+  // When `timeout` passes without the next set_deadline, the pending read or
+  // write is aborted and timed_out() turns true (the session then says 421);
+  // a second expiry closes the connection.
   void set_deadline(std::chrono::steady_clock::duration timeout);
   // Runs until close(); spawn it beside the session.
   asio::awaitable<void> watchdog();

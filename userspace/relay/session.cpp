@@ -31,6 +31,7 @@ bool must_end_group(smtp::Verb verb) {
 }
 
 constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kBaseCommandLine = 512;  // RFC 5321 4.5.3.1.4, CRLF included
 constexpr int kMaxCommandsWhenRefused = 20;
 
 }  // namespace
@@ -91,7 +92,10 @@ asio::awaitable<std::optional<smtp::Line>> SmtpSession::read_line() {
       if (result.line) co_return std::move(result.line);
     }
     if (context_.draining && !lines_.mid_line()) co_return std::nullopt;
-    channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
+    // The deadline covers the whole command line, not each read: a client that
+    // trickles one byte at a time (slowloris) still runs out of time.
+    if (!lines_.mid_line())
+      channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
     idle_ = !lines_.mid_line();
     bool ok = co_await fill();
     idle_ = false;
@@ -150,6 +154,13 @@ asio::awaitable<void> SmtpSession::run() {
                                                                      transaction_->params.smtputf8};
     options.overlong = line->status == smtp::Line::Status::TooLong;
     smtp::ParseResult parsed = smtp::parse_command(line->text, options);
+    // The line reader allows what MAIL and RCPT may grow to with SIZE, DSN and
+    // SMTPUTF8 (RFC 1870, 3461, 6531); every other command keeps RFC 5321's 512.
+    if (!options.overlong && line->text.size() + 2 > kBaseCommandLine &&
+        parsed.command.verb != smtp::Verb::Mail && parsed.command.verb != smtp::Verb::Rcpt) {
+      options.overlong = true;
+      parsed = smtp::parse_command(line->text, options);
+    }
     smtp::Verb verb = parsed.command.verb;
     if (verb != smtp::Verb::Quit && (!esmtp_ || must_end_group(verb)) && input_pending()) {
       spdlog::warn("{}: improper command pipelining after {}", tag(),
