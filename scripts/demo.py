@@ -11,7 +11,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
 from peer import RecordingServer, connect_and_send  # noqa: E402
-from world import PEER_V4, PEER_V6, World, pool_marks  # noqa: E402
+from relay import RawSession, Relay  # noqa: E402
+from world import PEER_V4, PEER_V6, pool_marks  # noqa: E402
 
 
 def step(title):
@@ -27,7 +28,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--poolgate", required=True)
     poolgate = os.path.abspath(parser.parse_args().poolgate)
-    world = World(poolgate, tag="demo")
+    relay = Relay(poolgate, tag="demo")
+    world = relay.world
     servers = []
     failures = 0
     try:
@@ -79,6 +81,26 @@ def main():
         error = connect_and_send(peer, "203.0.113.66", 25, b"", timeout=1.0)
         print(f"peer -> 203.0.113.66:25: {error or 'CONNECTED (unexpected)'}")
 
+        step("the relay: poolgate run accepts mail from an internal server (loopback)")
+        client = relay.smtp()
+        client.ehlo("mx-internal.example.com")
+        client.sendmail("newsletter@example.com", ["reader@example.org"],
+                        "Subject: clean mail\r\n\r\nHello.\r\n")
+        client.sendmail("", ["someone@example.net"],
+                        "Subject: Undelivered Mail Returned to Sender\r\n\r\nbounce\r\n")
+        client.quit()
+        smuggler = RawSession(relay.connect())
+        smuggler.reply()
+        smuggler.command("EHLO smuggler.example.com")
+        smuggler.send("MAIL FROM:<x@example.com>\r\nRCPT TO:<y@example.org>\r\nDATA\r\n")
+        [smuggler.reply() for _ in range(3)]
+        smuggler.send("hi\n.\nMAIL FROM:<forged@example.com>\r\n.\r\n")
+        print("SMTP smuggling probe (<LF>.<LF>):", smuggler.reply()[1])
+        outside = RawSession(relay.connect("198.51.100.1", netns=world.peer))
+        print("client outside client_networks:", outside.reply()[1])
+        print(relay.pg("queue", "list").stdout.rstrip())
+        relay.stop()
+
         step("kernel counters: poolgate stats")
         print(gw.sh(poolgate, "stats", "--pin-path", world.pin_path).stdout.rstrip())
         step("the same maps as bpftool shows them (pool id 1 = high-risk)")
@@ -90,7 +112,7 @@ def main():
     finally:
         for server in servers:
             server.close()
-        world.close()
+        relay.close()
     step("torn down: namespaces, rules, programs and pins removed")
     print("demo " + ("ok" if failures == 0 else f"FAILED ({failures} checks)"))
     return 1 if failures else 0

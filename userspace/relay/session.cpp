@@ -120,7 +120,10 @@ asio::awaitable<void> SmtpSession::refuse(const smtp::Reply& greeting) {
 
 asio::awaitable<void> SmtpSession::run() {
   auto self = shared_from_this();
-  asio::co_spawn(co_await asio::this_coro::executor, channel_.watchdog(), asio::detached);
+  // The watchdog holds the session too: its last wake-up comes after run() ends.
+  asio::co_spawn(
+      co_await asio::this_coro::executor,
+      [self]() -> asio::awaitable<void> { co_await self->channel_.watchdog(); }, asio::detached);
   channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
   const RelayConfig& config = *context_.config;
   auto client = channel_.remote_address();
