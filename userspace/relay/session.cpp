@@ -118,12 +118,16 @@ asio::awaitable<void> SmtpSession::refuse(const smtp::Reply& greeting) {
   }
 }
 
+// The watchdog's last wake-up comes after run() ends, so it holds the session
+// too: as a coroutine parameter, which lives in the frame (a lambda's capture
+// would not).
+asio::awaitable<void> SmtpSession::watch(std::shared_ptr<SmtpSession> self) {
+  co_await self->channel_.watchdog();
+}
+
 asio::awaitable<void> SmtpSession::run() {
   auto self = shared_from_this();
-  // The watchdog holds the session too: its last wake-up comes after run() ends.
-  asio::co_spawn(
-      co_await asio::this_coro::executor,
-      [self]() -> asio::awaitable<void> { co_await self->channel_.watchdog(); }, asio::detached);
+  asio::co_spawn(co_await asio::this_coro::executor, watch(self), asio::detached);
   channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
   const RelayConfig& config = *context_.config;
   auto client = channel_.remote_address();

@@ -11,7 +11,7 @@
 
 #include "config/config.h"
 #include "mail/envelope.h"
-#include "relay/channel.h"
+#include "net/channel.h"
 #include "relay/connection_limits.h"
 #include "smtp/command_parser.h"
 #include "smtp/line_reader.h"
@@ -52,6 +52,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   };
   enum class Next { Continue, Close };
 
+  static asio::awaitable<void> watch(std::shared_ptr<SmtpSession> self);
   asio::awaitable<void> refuse(const smtp::Reply& greeting);
   asio::awaitable<std::optional<smtp::Line>> read_line();
   asio::awaitable<bool> fill();  // one read into in_; false on EOF/error/timeout
