@@ -1,5 +1,6 @@
-#include "relay/channel.h"
+#include "net/channel.h"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -20,6 +21,11 @@ SmtpChannel::SmtpChannel(asio::ip::tcp::socket socket)
     remote_ = asio::ip::make_address_v4(asio::ip::v4_mapped, remote_.to_v6());
 }
 
+asio::awaitable<void> SmtpChannel::connect(const asio::ip::tcp::endpoint& peer, error_code& ec) {
+  co_await socket_.async_connect(peer, redirect_error(use_awaitable, ec));
+  if (!ec) remote_ = peer.address();
+}
+
 asio::awaitable<size_t> SmtpChannel::read_some(asio::mutable_buffer buffer, error_code& ec) {
   if (tls_) co_return co_await tls_->async_read_some(buffer, redirect_error(use_awaitable, ec));
   co_return co_await socket_.async_read_some(buffer, redirect_error(use_awaitable, ec));
@@ -34,9 +40,24 @@ asio::awaitable<void> SmtpChannel::write(std::string_view data, error_code& ec) 
 }
 
 asio::awaitable<void> SmtpChannel::start_tls(asio::ssl::context& context, error_code& ec) {
+  co_await handshake(context, asio::ssl::stream_base::server, {}, ec);
+}
+
+asio::awaitable<void> SmtpChannel::start_client_tls(asio::ssl::context& context,
+                                                    std::string_view server_name,
+                                                    error_code& ec) {
+  co_await handshake(context, asio::ssl::stream_base::client, server_name, ec);
+}
+
+asio::awaitable<void> SmtpChannel::handshake(asio::ssl::context& context,
+                                             asio::ssl::stream_base::handshake_type role,
+                                             std::string_view server_name, error_code& ec) {
   tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, context);
-  co_await tls_->async_handshake(asio::ssl::stream_base::server,
-                                 redirect_error(use_awaitable, ec));
+  if (!server_name.empty()) {
+    std::string name(server_name);  // SSL_set_tlsext_host_name copies it
+    SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+  }
+  co_await tls_->async_handshake(role, redirect_error(use_awaitable, ec));
 }
 
 std::string SmtpChannel::tls_description() const {
