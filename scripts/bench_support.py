@@ -1,0 +1,267 @@
+"""Helpers of bench_acceptance.py: errors, process and socket utilities, the
+Postfix package check, /proc readers. Split out so each file keeps one job."""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+POSTFIX, POSTCONF = "/usr/sbin/postfix", "/usr/sbin/postconf"
+POOLGATE_PORT, POSTFIX_PORT = 2525, 2526
+SESSIONS = 20
+IDLE_SESSIONS = 1000
+RSS_GOAL_MB, RATIO_GOAL = 100.0, 2.0
+# (label, payload bytes, mode, smtp-source flags, messages). "new connection" is
+# smtp-source's default (one message per connection); "-d" keeps each of the 20
+# sessions open and sends the next message over it. Counts make each Postfix
+# run take 4 to 9 seconds on a 2-core VM (poolgate's 1.5 to 3); the whole bench
+# takes about 2 minutes, on a VM that other work keeps busy.
+CASES = [
+    ("2 KB", 2048, "new connection", [], 5000),
+    ("50 KB", 51200, "new connection", [], 2500),
+    ("2 KB", 2048, "same connection (-d)", ["-d"], 6000),
+    ("50 KB", 51200, "same connection (-d)", ["-d"], 3000),
+]
+# Informational: the same 1,000 sessions all sending 50 KB messages at once.
+BUSY_SIZE, BUSY_MESSAGES = 51200, 2000
+TICKS = os.sysconf("SC_CLK_TCK")
+QUEUE_DIRS = ("maildrop", "incoming", "active", "deferred", "hold", "corrupt")
+
+
+class BenchError(Exception):
+    pass
+
+
+class Terminated(BaseException):
+    pass
+
+
+STARTED = time.monotonic()
+
+
+def log(*parts):
+    print(f"bench-acceptance: [{time.monotonic() - STARTED:5.1f}s]", *parts, file=sys.stderr,
+          flush=True)
+
+
+def run(cmd, timeout=60, check=True, **kw):
+    result = subprocess.run([str(c) for c in cmd], timeout=timeout, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    if check and result.returncode != 0:
+        raise BenchError(f"{' '.join(map(str, cmd))} exited {result.returncode}:\n"
+                         f"{result.stdout}{result.stderr}")
+    return result
+
+
+def raise_nofile(limit=8192):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+
+# ---------------------------------------------------------------------------
+# Helpers that run inside the namespace (this script re-executed via nsenter).
+
+def helper_wait_port(port, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.settimeout(5)
+                if s.recv(512).startswith(b"220"):
+                    s.sendall(b"QUIT\r\n")
+                    return 0
+        except OSError:
+            pass
+        time.sleep(0.1)
+    print(f"nothing answered 220 on 127.0.0.1:{port} within {timeout}s", file=sys.stderr)
+    return 1
+
+
+def recv_reply(s):
+    """Reads one complete (possibly multi-line) SMTP reply."""
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise OSError("connection closed")
+        data += chunk
+        lines = data.split(b"\r\n")
+        if len(lines) >= 2 and len(lines[-2]) >= 4 and lines[-2][3:4] == b" ":
+            return data
+
+
+def helper_hold(port, count):
+    """Opens `count` sessions (greeting, EHLO), prints `ready`, keeps them open
+    until stdin closes."""
+    raise_nofile()
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        socks.append(s)
+    for s in socks:
+        greeting = recv_reply(s)
+        if not greeting.startswith(b"220"):
+            print(f"unexpected greeting: {greeting!r}", file=sys.stderr)
+            return 1
+        s.sendall(b"EHLO idle.example.net\r\n")
+    for s in socks:
+        reply = recv_reply(s)
+        if not reply.startswith(b"250"):
+            print(f"unexpected EHLO reply: {reply!r}", file=sys.stderr)
+            return 1
+    print(f"ready {len(socks)}", flush=True)
+    sys.stdin.read()
+    for s in socks:
+        try:
+            s.sendall(b"QUIT\r\n")
+        except OSError:
+            pass
+        s.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------
+
+def ensure_postfix():
+    if all(os.access(tool, os.X_OK) for tool in (SMTP_SOURCE, POSTFIX, POSTCONF)):
+        return
+    log("installing postfix (for smtp-source and the comparison instance)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["debconf-set-selections"], input="postfix postfix/main_mailer_type select "
+        "No configuration\n")
+    run(["apt-get", "update", "-qq"], timeout=300, env=env)
+    # Never let the bench replace the host's MTA: postfix conflicts with the others.
+    sim = run(["apt-get", "install", "-s", "-y", "--no-install-recommends", "postfix"],
+              timeout=120, env=env)
+    removals = [l for l in sim.stdout.splitlines() if l.startswith("Remv ")]
+    if removals:
+        raise BenchError("installing postfix would remove packages (" + "; ".join(removals) +
+                         "); install postfix yourself or bench on another host")
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postfix"],
+        timeout=600, env=env)
+    if not os.access(SMTP_SOURCE, os.X_OK):
+        raise BenchError(f"{SMTP_SOURCE} missing after installing postfix")
+
+
+POSTFIX_MAIN = """\
+compatibility_level = 3.6
+queue_directory = {dir}/queue
+data_directory = {dir}/data
+maillog_file = {dir}/maillog
+myhostname = postfix-bench.example.net
+mydomain = example.net
+myorigin = $myhostname
+mydestination =
+relay_domains =
+mynetworks = 127.0.0.0/8
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+biff = no
+smtp_host_lookup = native
+# Neither server looks up the client's name.
+smtpd_peername_lookup = no
+smtpd_relay_restrictions = permit_mynetworks, reject
+# Accepted mail goes to the hold queue: cleanup still fsyncs the queue file
+# before smtpd says 250, but nothing is delivered or deferred afterwards.
+smtpd_recipient_restrictions = check_client_access static:HOLD, permit_mynetworks, reject
+# 20 sessions must never wait for a free smtpd.
+default_process_limit = 200
+"""
+
+# Debian's defaults, without chroot (which would need copies of /etc files).
+POSTFIX_MASTER = """\
+127.0.0.1:{port} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def cpu_ticks(pid, children=True):
+    """utime + stime (+ reaped children's) of a process, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    # fields[0] is the state (field 3); utime, stime, cutime, cstime are 14..17.
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks
+
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rpartition(")")[2].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def read_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
+                fields[key] = int(value.split()[0])
+    return fields
+
+
+def open_tcp_sessions(pid):
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def read_line_with_timeout(proc, timeout):
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    if not sel.select(timeout):
+        return ""
+    return proc.stdout.readline().strip()
+
+
+def postfix_version():
+    result = subprocess.run([POSTCONF, "-d", "-h", "mail_version"], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    return result.stdout.strip() or "?"
