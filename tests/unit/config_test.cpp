@@ -222,3 +222,61 @@ TEST(RelayConfig, Errors) {
   expect_error(kValid + "[relay]\nbare_newline = \"fix\"\n", R"(relay\.bare_newline: must be)");
   expect_error(kValid + "[relay]\nspool_dir = \"/x\"\n", R"(relay\.spool_dir: unknown key)");
 }
+
+TEST(DnsConfig, DefaultsWhenAbsent) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config);
+  const DnsConfig& dns = result.config->dns;
+  EXPECT_TRUE(dns.servers.empty());  // /etc/resolv.conf
+  EXPECT_EQ(dns.timeout_ms, 3000u);
+  EXPECT_EQ(dns.attempts, 2u);
+  EXPECT_EQ(dns.cache_size, 10000u);
+  EXPECT_EQ(dns.max_ttl_s, 86400u);
+  EXPECT_EQ(dns.negative_ttl_s, 300u);
+}
+
+TEST(DnsConfig, ParsesServersWithAndWithoutPorts) {
+  std::string text = kValid + R"(
+[dns]
+servers = ["198.51.100.53", "198.51.100.54:5353", "2001:db8::53", "[2001:db8::54]:5353"]
+timeout_ms = 500
+attempts = 3
+cache_size = 0
+max_ttl_s = 3600
+negative_ttl_s = 60
+)";
+  LoadResult result = parse_config(text, "t.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics[0].to_string();
+  const DnsConfig& dns = result.config->dns;
+  ASSERT_EQ(dns.servers.size(), 4u);
+  EXPECT_EQ(dns.servers[0].to_string(), "198.51.100.53:53");
+  EXPECT_EQ(dns.servers[1].to_string(), "198.51.100.54:5353");
+  EXPECT_EQ(dns.servers[2].to_string(), "[2001:db8::53]:53");
+  EXPECT_EQ(dns.servers[3].to_string(), "[2001:db8::54]:5353");
+  EXPECT_EQ(dns.timeout_ms, 500u);
+  EXPECT_EQ(dns.attempts, 3u);
+  EXPECT_EQ(dns.cache_size, 0u);
+  EXPECT_EQ(dns.max_ttl_s, 3600u);
+  EXPECT_EQ(dns.negative_ttl_s, 60u);
+}
+
+TEST(DnsConfig, Errors) {
+  expect_error(kValid + "[dns]\nservers = [\"resolver.example.com\"]\n",
+               R"(t\.toml:\d+: dns\.servers: 'resolver\.example\.com' is not ADDRESS)");
+  // Brackets are for a port; without one the address stands alone.
+  expect_error(kValid + "[dns]\nservers = [\"[2001:db8::53]\"]\n",
+               R"(dns\.servers: '\[2001:db8::53\]' is not ADDRESS)");
+  expect_error(kValid + "[dns]\nservers = [\"198.51.100.53:0\"]\n", R"(dns\.servers: .* is not)");
+  expect_error(kValid + "[dns]\ntimeout_ms = 50\n", R"(dns\.timeout_ms: must be between 100)");
+  expect_error(kValid + "[dns]\nattempts = 0\n", R"(dns\.attempts: must be between 1 and 10)");
+  expect_error(kValid + "[dns]\nmax_ttl_s = 0\n", R"(dns\.max_ttl_s: must be at least 1)");
+  expect_error(kValid + "[dns]\nmax_ttl_s = 60\nnegative_ttl_s = 300\n",
+               R"(dns\.negative_ttl_s: must not exceed max_ttl_s \(60\))");
+  expect_error(kValid + "[dns]\ntimeout = 5\n", R"(t\.toml:\d+: dns\.timeout: unknown key)");
+  expect_error(kValid + "[dns]\nattempts = \"2\"\n", R"(dns\.attempts: must be an integer)");
+  expect_error("dns = 1\n" + kValid, R"(t\.toml:1: dns: must be a table, written \[dns\])");
+}
+
+TEST(DnsConfig, ErrorPointsAtTheLine) {
+  expect_error(kValid + "\n[dns]\ntimeout_ms = 50\n", R"(t\.toml:28: dns\.timeout_ms:)");
+}

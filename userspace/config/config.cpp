@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/dns_section.h"
 #include "config/relay_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
@@ -93,7 +94,10 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
       }
     } else if (name == "relay" && node.is_table()) {
       read_relay(*node.as_table(), config, diags);
-    } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay") {
+    } else if (name == "dns" && node.is_table()) {
+      read_dns(*node.as_table(), config, diags);
+    } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay" ||
+               name == "dns") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

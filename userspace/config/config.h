@@ -41,10 +41,13 @@ struct Network {
   std::string to_string() const;
 };
 
-struct ListenEndpoint {
+// An address and port: a relay listener, a DNS server.
+struct Endpoint {
   boost::asio::ip::address address;
   uint16_t port = 0;
+  std::string to_string() const;  // "198.51.100.53:53", "[2001:db8::53]:53"
 };
+using ListenEndpoint = Endpoint;
 
 enum class BareNewline { Reject, Normalize };
 
@@ -66,6 +69,17 @@ struct RelayConfig {
   uint32_t data_timeout_s = 180;     // RFC 5321 4.5.3.2.5/6: 3 minutes per data block
 };
 
+// [dns]: the resolver delivery uses for MX/A/AAAA (and the classifier for TXT,
+// PTR), and the cache in front of it.
+struct DnsConfig {
+  std::vector<Endpoint> servers;  // empty = the nameservers of /etc/resolv.conf
+  uint32_t timeout_ms = 3000;     // per attempt
+  uint32_t attempts = 2;          // per server
+  uint32_t cache_size = 10000;    // entries; 0 = no cache (lookups still coalesce)
+  uint32_t max_ttl_s = 86400;     // longer TTLs are cut to this
+  uint32_t negative_ttl_s = 300;  // NXDOMAIN/NODATA without a SOA to take it from
+};
+
 struct PoolConfig {
   std::string name;
   uint32_t fwmark = 0;  // address i gets fwmark + i
@@ -80,6 +94,7 @@ struct Config {
   KernelConfig kernel;
   std::vector<PoolConfig> pools;
   RelayConfig relay;
+  DnsConfig dns;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

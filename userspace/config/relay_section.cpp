@@ -2,6 +2,7 @@
 // that only runs the data plane needs none of it, so every key has a default.
 #include "config/relay_section.h"
 
+#include "config/endpoint.h"
 #include "config/toml_reader.h"
 
 #include <charconv>
@@ -11,32 +12,6 @@ namespace {
 
 using boost::asio::ip::address;
 using boost::asio::ip::make_address;
-
-// "127.0.0.1:2525" or "[::1]:2525".
-std::optional<ListenEndpoint> parse_endpoint(const std::string& text) {
-  std::string host, port;
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find("]:");
-    if (close == std::string::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos || text.find(':') != colon) return std::nullopt;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  boost::system::error_code ec;
-  ListenEndpoint endpoint;
-  endpoint.address = make_address(host, ec);
-  unsigned value = 0;
-  auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec || err != std::errc() || end != port.data() + port.size() || value == 0 ||
-      value > 65535)
-    return std::nullopt;
-  endpoint.port = static_cast<uint16_t>(value);
-  return endpoint;
-}
 
 // "10.0.0.0/8", "::1/128", or a bare address (a host network).
 std::optional<Network> parse_network(const std::string& text) {

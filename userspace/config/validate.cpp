@@ -130,7 +130,7 @@ void check_marks_and_tables(const Config& config, Reporter& report) {
       else if (auto [it, ok] = mark_owner.emplace(mark, pool.name); !ok)
         report.error(pool_key(i, "fwmark"),
                      fmt::format("mark {:#x} overlaps pool '{}'", mark, it->second));
-      if (table == 0 || table >= 253 && table <= 255 || table == config.routing.mirror_table_id)
+      if (table == 0 || (table >= 253 && table <= 255) || table == config.routing.mirror_table_id)
         report.error(pool_key(i, "table"),
                      fmt::format("table {} is reserved (0, default, main, local or the mirror "
                                  "table)", table));
@@ -168,6 +168,23 @@ void check_relay(const Config& config, Reporter& report) {
     report.error("relay.command_timeout_s", "timeouts must be at least 10 seconds");
 }
 
+// Bounds that keep a lookup's worst case (timeout_ms x attempts x servers) and
+// the cache's behaviour sane; the defaults are in DnsConfig.
+void check_dns(const Config& config, Reporter& report) {
+  const DnsConfig& dns = config.dns;
+  if (dns.timeout_ms < 100 || dns.timeout_ms > 60000)
+    report.error("dns.timeout_ms", "must be between 100 and 60000 milliseconds");
+  if (dns.attempts < 1 || dns.attempts > 10)
+    report.error("dns.attempts", "must be between 1 and 10");
+  if (dns.servers.size() > 8)
+    report.error("dns.servers", "at most 8 servers");
+  if (dns.max_ttl_s < 1)
+    report.error("dns.max_ttl_s", "must be at least 1 second");
+  if (dns.negative_ttl_s > dns.max_ttl_s)
+    report.error("dns.negative_ttl_s",
+                 fmt::format("must not exceed max_ttl_s ({})", dns.max_ttl_s));
+}
+
 }  // namespace
 
 void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
@@ -178,6 +195,7 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_addresses(config, report);
   check_marks_and_tables(config, report);
   check_relay(config, report);
+  check_dns(config, report);
 }
 
 }  // namespace poolgate
