@@ -1,6 +1,7 @@
 // [relay]: listen endpoints, who may relay, limits, spool, TLS. Optional: a host
 // that only runs the data plane needs none of it, so every key has a default.
 #include "config/relay_section.h"
+#include "net/plain_address.h"
 
 #include "config/endpoint.h"
 #include "config/toml_reader.h"
@@ -51,10 +52,7 @@ std::vector<unsigned char> bytes_of(const address& a) {
 }  // namespace
 
 bool Network::contains(const boost::asio::ip::address& candidate) const {
-  boost::asio::ip::address a = candidate;
-  // An IPv4 client shows up as ::ffff:a.b.c.d on a dual-stack socket.
-  if (a.is_v6() && a.to_v6().is_v4_mapped() && address.is_v4())
-    a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  boost::asio::ip::address a = address.is_v4() ? plain_address(candidate) : candidate;
   if (a.is_v4() != address.is_v4()) return false;
   std::vector<unsigned char> x = bytes_of(a), y = bytes_of(address);
   unsigned bits = prefix;

@@ -1,12 +1,12 @@
 #include "dns/dns_reverse_name.h"
+#include "net/plain_address.h"
 
 namespace poolgate::dns {
 
 std::string reverse_name(const boost::asio::ip::address& address) {
   namespace ip = boost::asio::ip;
   ip::address plain = address;
-  if (plain.is_v6() && plain.to_v6().is_v4_mapped())
-    plain = ip::make_address_v4(ip::v4_mapped, plain.to_v6());
+  plain = plain_address(plain);
   std::string name;
   if (plain.is_v4()) {
     auto bytes = plain.to_v4().to_bytes();

@@ -1,4 +1,5 @@
 #include "net/channel.h"
+#include "net/plain_address.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,11 +15,7 @@ SmtpChannel::SmtpChannel(asio::ip::tcp::socket socket)
     : socket_(std::move(socket)), timer_(socket_.get_executor()) {
   error_code ignored;
   auto endpoint = socket_.remote_endpoint(ignored);
-  remote_ = endpoint.address();
-  // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; logs, access
-  // control and Received: headers want the plain IPv4 address.
-  if (remote_.is_v6() && remote_.to_v6().is_v4_mapped())
-    remote_ = asio::ip::make_address_v4(asio::ip::v4_mapped, remote_.to_v6());
+  remote_ = plain_address(endpoint.address());
 }
 
 asio::awaitable<void> SmtpChannel::connect(const asio::ip::tcp::endpoint& peer, error_code& ec) {

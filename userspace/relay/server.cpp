@@ -1,4 +1,5 @@
 #include "relay/server.h"
+#include "net/plain_address.h"
 
 #include "common/operator_error.h"
 #include "smtp/reply.h"
@@ -75,9 +76,7 @@ asio::awaitable<void> RelayServer::accept_loop(tcp::acceptor& acceptor) {
 
 asio::awaitable<void> RelayServer::serve(tcp::socket socket) {
   error_code ec;
-  auto client = socket.remote_endpoint(ec).address();
-  if (client.is_v6() && client.to_v6().is_v4_mapped())
-    client = asio::ip::make_address_v4(asio::ip::v4_mapped, client.to_v6());
+  auto client = plain_address(socket.remote_endpoint(ec).address());
   auto slot = limits_.acquire(client);
   if (!slot) {
     spdlog::warn("{}: too many connections ({} open); 421", client.to_string(), limits_.open());
