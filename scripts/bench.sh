@@ -8,3 +8,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (network namespaces, BPF)" >&2; exit 1; }
 /usr/bin/python3 "$here/bench_dataplane.py" --poolgate "$poolgate" --blast "$build/tests/pg_blast"
 /usr/bin/python3 "$here/bench_acceptance.py" --poolgate "$poolgate"
+/usr/bin/python3 "$here/bench_relay_e2e.py" --poolgate "$poolgate"

@@ -32,17 +32,28 @@ def relay_section(spool, **overrides):
 
 
 class Relay:
-    def __init__(self, poolgate, tag="relay", **relay_overrides):
-        self.world = World(poolgate, tag=tag)
-        self.spool = os.path.join(self.world.dir, "spool")
-        self.world.write_config(extra=relay_section(self.spool, **relay_overrides))
+    def __init__(self, poolgate, tag="relay", world=None, **relay_overrides):
+        """With `world`, the caller has written its config, including
+        relay_section(Relay.spool_of(world)); close() still closes the world."""
+        self.world = world or World(poolgate, tag=tag)
+        self.spool = self.spool_of(self.world)
+        if world is None:
+            self.world.write_config(extra=relay_section(self.spool, **relay_overrides))
         self.log_path = os.path.join(self.world.dir, "poolgate.log")
         self.process = None
         try:
             self.start()
         except BaseException:
-            self.close()
+            if world is None:
+                self.close()
+            else:  # a borrowed world stays up for its owner
+                self.stop()
+                self._log.close()
             raise
+
+    @staticmethod
+    def spool_of(world):
+        return os.path.join(world.dir, "spool")
 
     # --- the daemon -------------------------------------------------------
     def start(self):

@@ -103,7 +103,10 @@ class World:
         for p in pools:
             lines += ["[[pool]]", f'name = "{p["name"]}"', f'fwmark = {p["fwmark"]:#x}',
                       f'table = {p["table"]}', f'ehlo = "{p["ehlo"]}"',
-                      f"addresses = {_toml_list(p['addresses'])}", ""]
+                      f"addresses = {_toml_list(p['addresses'])}"]
+            if "weights" in p:  # share of new connections per address (delivery)
+                lines.append(f"weights = [{', '.join(str(w) for w in p['weights'])}]")
+            lines.append("")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 

@@ -1,8 +1,10 @@
 """What both test peers answer, and how they record what they saw, so a test
 reads the same outcome from either peer.
 
-Recipients (local part, case-insensitive): containing "temp" -> 451 4.2.0,
-"perm" -> 550 5.1.1, "slow" -> the normal 250 after --slow seconds.
+Recipients (local part, case-insensitive): containing "tempfirst" -> 451 4.2.0
+on the first RCPT for that address in this peer process and 250 afterwards (a
+retry succeeds); otherwise "temp" -> 451 4.2.0, "perm" -> 550 5.1.1, "slow" ->
+the normal 250 after --slow seconds.
 Senders: "datatemp" -> 451 4.3.0 at the end of data, "dataperm" -> 554 5.6.0,
 "slowdata" -> the normal 250 after --slow seconds.
 
@@ -21,9 +23,20 @@ def local_part(address):
     return address.rsplit("@", 1)[0].lower()
 
 
+_seen_tempfirst = set()
+_seen_lock = threading.Lock()
+
+
 def rcpt_rule(address):
     """(delay?, reply) for a recipient; delay True means wait --slow seconds."""
     local = local_part(address)
+    if "tempfirst" in local:
+        with _seen_lock:
+            first = address.lower() not in _seen_tempfirst
+            _seen_tempfirst.add(address.lower())
+        if first:
+            return False, "451 4.2.0 Mailbox temporarily unavailable (try again)"
+        return False, "250 2.1.5 Ok"
     if "temp" in local:
         return False, "451 4.2.0 Mailbox temporarily unavailable"
     if "perm" in local:

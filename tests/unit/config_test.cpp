@@ -280,3 +280,108 @@ TEST(DnsConfig, Errors) {
 TEST(DnsConfig, ErrorPointsAtTheLine) {
   expect_error(kValid + "\n[dns]\ntimeout_ms = 50\n", R"(t\.toml:28: dns\.timeout_ms:)");
 }
+
+namespace {
+
+// A valid file must load; its diagnostics (warnings only) are returned.
+std::vector<Diagnostic> expect_loads(const std::string& text) {
+  LoadResult result = parse_config(text, "t.toml");
+  EXPECT_TRUE(result.config.has_value())
+      << (result.diagnostics.empty() ? "" : result.diagnostics[0].to_string());
+  for (const Diagnostic& d : result.diagnostics)
+    EXPECT_EQ(d.severity, Diagnostic::Severity::Warning) << d.to_string();
+  return result.diagnostics;
+}
+
+const std::string kNormalAddresses =
+    "addresses = [\"198.51.100.10\", \"198.51.100.11\", \"2001:db8:100::10\"]";
+
+}  // namespace
+
+TEST(PoolWeights, OneEachWhenAbsent) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->pools[0].weights, (std::vector<uint32_t>{1, 1, 1}));
+  EXPECT_EQ(result.config->pools[1].weights, (std::vector<uint32_t>{1, 1}));
+}
+
+TEST(PoolWeights, Parsed) {
+  std::string text = replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [3, 0, 2]");
+  EXPECT_TRUE(expect_loads(text).empty());
+  LoadResult result = parse_config(text, "t.toml");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->pools[0].weights, (std::vector<uint32_t>{3, 0, 2}));
+  EXPECT_EQ(result.config->line_of("pool[0].weights[1]"), 19);
+}
+
+TEST(PoolWeights, LengthMustMatchAddressesAndNamesBothLines) {
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [1, 1]"),
+               R"(t\.toml:19: pool\[0\]\.weights: 2 weights for 3 addresses \(addresses at line 18\))");
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [1, 1, 1, 1]"),
+               R"(t\.toml:19: pool\[0\]\.weights: 4 weights for 3 addresses)");
+  // Written empty is not "absent": it would silently mean 1 each.
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = []"),
+               R"(pool\[0\]\.weights: 0 weights for 3 addresses)");
+}
+
+TEST(PoolWeights, TypeErrors) {
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [1, -1, 1]"),
+               R"(t\.toml:19: pool\[0\]\.weights\[1\]: must be between 0 and 4294967295)");
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [1, 0.5, 1]"),
+               R"(pool\[0\]\.weights\[1\]: must be an integer)");
+  expect_error(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = 1"),
+               R"(t\.toml:19: pool\[0\]\.weights: must be an array of integers)");
+}
+
+TEST(PoolWeights, DrainedFamilyIsAWarning) {
+  std::vector<Diagnostic> warnings =
+      expect_loads(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [1, 1, 0]"));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].to_string(),
+            "t.toml:19: warning: pool[0].weights: pool 'normal' has no IPv6 address with weight "
+            "> 0: IPv6 destinations will be deferred");
+  warnings = expect_loads(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [0, 0, 5]"));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].message.find("no IPv4 address with weight > 0: IPv4 destinations"),
+            std::string::npos);
+  // One address drained of two: no warning.
+  EXPECT_TRUE(expect_loads(replace(kValid, kNormalAddresses,
+                                   kNormalAddresses + "\nweights = [0, 1, 1]")).empty());
+}
+
+TEST(PoolWeights, DrainedPoolIsAWarningNotAnError) {
+  // Draining a whole pool, even a required one, is an operator action.
+  std::vector<Diagnostic> warnings =
+      expect_loads(replace(kValid, kNormalAddresses, kNormalAddresses + "\nweights = [0, 0, 0]"));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].to_string(),
+            "t.toml:19: warning: pool[0].weights: pool 'normal' has no address with weight > 0: "
+            "all its mail will be deferred");
+}
+
+TEST(ClassifyConfig, DefaultPool) {
+  LoadResult result = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->classify.default_pool, "normal");
+  EXPECT_TRUE(expect_loads(kValid + "\n[classify]\n").empty());
+  result = parse_config(kValid + "\n[classify]\ndefault_pool = \"high-risk\"\n", "t.toml");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->classify.default_pool, "high-risk");
+}
+
+TEST(ClassifyConfig, Errors) {
+  expect_error(kValid + "\n[classify]\ndefault_pool = \"bulk\"\n",
+               R"(t\.toml:28: classify\.default_pool: no pool named "bulk")");
+  expect_error(kValid + "\n[classify]\ndefault_pool = 1\n",
+               R"(t\.toml:28: classify\.default_pool: must be a string)");
+  expect_error(kValid + "\n[classify]\ndefault = \"normal\"\n",
+               R"(t\.toml:28: classify\.default: unknown key)");
+  expect_error("classify = \"normal\"\n" + kValid,
+               R"(t\.toml:1: classify: must be a table, written \[classify\])");
+  // No "normal" pool and nothing written: one error (the required pool), not two.
+  LoadResult result = parse_config(replace(kValid, "name      = \"normal\"", "name = \"clean\""),
+                                   "t.toml");
+  std::string all;
+  for (const Diagnostic& d : result.diagnostics) all += d.to_string() + "\n";
+  EXPECT_EQ(all.find("classify"), std::string::npos) << all;
+}

@@ -1,15 +1,19 @@
 #include "config/config.h"
 
+#include "config/classify_section.h"
+#include "config/delivery_section.h"
 #include "config/dns_section.h"
 #include "config/relay_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace poolgate {
 
@@ -21,6 +25,23 @@ int Config::line_of(const std::string& key) const {
 const PoolConfig* Config::find_pool(const std::string& name) const {
   for (const PoolConfig& pool : pools)
     if (pool.name == name) return &pool;
+  return nullptr;
+}
+
+// Stored domains are lower case without the final dot (delivery_section.cpp);
+// envelope domains arrive in any case, so compare the same way. Exact domains
+// only: an override for example.com does not cover mx.example.com.
+const DestinationConfig* DeliveryConfig::find_destination(const std::string& domain) const {
+  std::string_view wanted(domain);
+  if (!wanted.empty() && wanted.back() == '.') wanted.remove_suffix(1);
+  auto same = [wanted](const std::string& stored) {
+    if (stored.size() != wanted.size()) return false;
+    for (size_t i = 0; i < stored.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(wanted[i])) != stored[i]) return false;
+    return true;
+  };
+  for (const DestinationConfig& destination : destinations)
+    if (same(destination.domain)) return &destination;
   return nullptr;
 }
 
@@ -74,7 +95,11 @@ void read_pool(const toml::table& table, size_t index, Config& config,
   reader.read("table", pool.table);
   reader.read("ehlo", pool.ehlo);
   reader.read("addresses", pool.addresses);
+  reader.read("weights", pool.weights);
   reader.reject_unknown_keys();
+  // Absent: every address sends equally. Written (even as []), it must match
+  // addresses one to one; validate() checks that.
+  if (!table.get("weights")) pool.weights.assign(pool.addresses.size(), 1);
   config.pools.push_back(std::move(pool));
 }
 
@@ -96,8 +121,13 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
       read_relay(*node.as_table(), config, diags);
     } else if (name == "dns" && node.is_table()) {
       read_dns(*node.as_table(), config, diags);
+    } else if (name == "delivery" && node.is_table()) {
+      config.lines["delivery"] = line_of_node(node);
+      read_delivery(*node.as_table(), config, diags);
+    } else if (name == "classify" && node.is_table()) {
+      read_classify(*node.as_table(), config, diags);
     } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay" ||
-               name == "dns") {
+               name == "dns" || name == "delivery" || name == "classify") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

@@ -86,6 +86,50 @@ struct PoolConfig {
   uint32_t table = 0;   // address i gets routing table table + i
   std::string ehlo;
   std::vector<boost::asio::ip::address> addresses;
+  // Share of new connections per address (weighted round robin within each
+  // address family); parallel to addresses, default 1 each; 0 = drained (keeps
+  // its routes and rules, gets no new connections).
+  std::vector<uint32_t> weights;
+};
+
+// STARTTLS towards next hops (delivery/client_options.h TlsPolicy).
+enum class TlsMode { Opportunistic, Required, Off };
+
+// [[delivery.destination]]: overrides for one recipient domain.
+struct DestinationConfig {
+  std::string domain;  // lower case, no trailing dot
+  std::optional<TlsMode> tls;
+  std::optional<uint32_t> connections;
+  std::optional<double> messages_per_second;
+};
+
+// [delivery]: the outbound side. Times are seconds.
+struct DeliveryConfig {
+  // Waits between attempts: after the first failed attempt the first entry,
+  // and so on; the last one repeats (5m, 10m, 20m, 40m, then hourly).
+  std::vector<uint32_t> retry_intervals_s{300, 600, 1200, 2400, 3600};
+  uint32_t max_lifetime_s = 5 * 86400;  // RFC 5321 4.5.4.1: give up and bounce after this
+  uint32_t delay_warning_s = 4 * 3600;  // "delayed" DSN once (NOTIFY=DELAY or default); 0 = never
+  uint32_t connections_per_destination = 20;  // per (pool, domain)
+  double messages_per_second = 0;             // per (pool, domain); 0 = no limit
+  uint32_t max_messages_per_connection = 100;  // then QUIT and reconnect
+  uint32_t max_concurrent_connections = 500;   // in total
+  TlsMode tls = TlsMode::Opportunistic;
+  bool bind_source = false;       // also bind() to the pool address
+  uint16_t port = 25;             // where next hops listen (tests, labs)
+  uint32_t connect_timeout_s = 30;
+  uint32_t command_timeout_s = 300;  // each reply (RFC 5321 4.5.3.2: >= 5 min)
+  uint32_t data_timeout_s = 600;     // reply to the final dot (4.5.3.2.6)
+  uint32_t dsn_max_returned_bytes = 50000;  // RET=FULL beyond this returns headers only
+  std::vector<DestinationConfig> destinations;
+  // The override for exactly this recipient domain (any case, final dot
+  // ignored; no parent-domain matching), or null.
+  const DestinationConfig* find_destination(const std::string& domain) const;
+};
+
+// [classify]: until classification exists, the pool for ordinary mail.
+struct ClassifyConfig {
+  std::string default_pool = "normal";
 };
 
 struct Config {
@@ -95,6 +139,8 @@ struct Config {
   std::vector<PoolConfig> pools;
   RelayConfig relay;
   DnsConfig dns;
+  DeliveryConfig delivery;
+  ClassifyConfig classify;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

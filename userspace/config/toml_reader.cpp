@@ -1,5 +1,6 @@
 #include "config/toml_reader.h"
 
+#include <cmath>
 #include <limits>
 
 namespace poolgate {
@@ -41,19 +42,54 @@ void TomlTableReader::read(const char* key, bool& out) {
     error(*node, path_of(key), "must be true or false");
 }
 
+std::optional<uint32_t> TomlTableReader::to_uint32(const toml::node& node,
+                                                   const std::string& key) {
+  if (!node.is_integer()) {
+    error(node, key, "must be an integer");
+    return std::nullopt;
+  }
+  int64_t value = *node.value<int64_t>();
+  if (value < 0 || value > std::numeric_limits<uint32_t>::max()) {
+    error(node, key, "must be between 0 and 4294967295");
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(value);
+}
+
 void TomlTableReader::read(const char* key, uint32_t& out) {
   const toml::node* node = lookup(key);
   if (!node) return;
-  if (!node->is_integer()) {
-    error(*node, path_of(key), "must be an integer");
+  if (auto value = to_uint32(*node, path_of(key))) out = *value;
+}
+
+void TomlTableReader::read(const char* key, double& out) {
+  const toml::node* node = lookup(key);
+  if (!node) return;
+  // TOML has inf and nan; neither is a usable rate or size.
+  std::optional<double> value;
+  if (node->is_integer()) value = static_cast<double>(*node->value<int64_t>());
+  if (node->is_floating_point()) value = *node->value<double>();
+  if (value && std::isfinite(*value))
+    out = *value;
+  else
+    error(*node, path_of(key), "must be a number");
+}
+
+void TomlTableReader::read(const char* key, std::vector<uint32_t>& out) {
+  const toml::node* node = lookup(key);
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array) {
+    error(*node, path_of(key), "must be an array of integers");
     return;
   }
-  int64_t value = *node->value<int64_t>();
-  if (value < 0 || value > std::numeric_limits<uint32_t>::max()) {
-    error(*node, path_of(key), "must be between 0 and 4294967295");
-    return;
+  out.clear();
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    std::string element_key = path_of(key) + "[" + std::to_string(i) + "]";
+    config_.lines[element_key] = line_of_node(element);
+    if (auto value = to_uint32(element, element_key)) out.push_back(*value);
   }
-  out = static_cast<uint32_t>(value);
 }
 
 void TomlTableReader::read(const char* key, std::vector<std::string>& out) {

@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,9 +23,16 @@ class TomlTableReader {
   void read(const char* key, std::string& out);
   void read(const char* key, bool& out);
   void read(const char* key, uint32_t& out);  // integers 0..2^32-1 (hex allowed)
+  // A finite number: an integer or a float (rates: 2 and 0.5 both read naturally).
+  void read(const char* key, double& out);
+  // Integers 0..2^32-1, each element's line recorded as key[i].
+  void read(const char* key, std::vector<uint32_t>& out);
   void read(const char* key, std::vector<std::string>& out);
   // IP addresses without prefix length, each element's line recorded as key[i].
   void read(const char* key, std::vector<boost::asio::ip::address>& out);
+  // Marks a key as read and returns its node (null when absent), for a value the
+  // caller parses itself: a sub-table or an array of tables.
+  const toml::node* node(const char* key) { return lookup(key); }
   // Marks a key as required: an error if the table does not have it.
   void require(const char* key);
   // Reports every key of the table that no read() asked for. Call last.
@@ -35,6 +43,7 @@ class TomlTableReader {
  private:
   const toml::node* lookup(const char* key);
   void error(const toml::node& node, const std::string& key, const std::string& message);
+  std::optional<uint32_t> to_uint32(const toml::node& node, const std::string& key);
 
   const toml::table& table_;
   std::string prefix_;

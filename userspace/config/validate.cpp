@@ -1,5 +1,9 @@
 #include "config/validate.h"
 
+#include "config/classify_section.h"
+#include "config/reporter.h"
+#include "config/validate_delivery.h"
+
 #include "poolgate_maps.h"
 
 #include <fmt/format.h>
@@ -10,25 +14,6 @@
 
 namespace poolgate {
 namespace {
-
-// Collects errors with the line of the key they are about.
-class Reporter {
- public:
-  Reporter(const Config& config, std::vector<Diagnostic>& out) : config_(config), out_(out) {}
-  void error(const std::string& key, const std::string& message) {
-    out_.push_back({Diagnostic::Severity::Error, config_.path, line(key), key, message});
-  }
-
- private:
-  // A key's own line, else its table's (pool[1].fwmark -> pool[1]).
-  int line(const std::string& key) const {
-    if (int found = config_.line_of(key)) return found;
-    auto dot = key.rfind('.');
-    return dot == std::string::npos ? 0 : config_.line_of(key.substr(0, dot));
-  }
-  const Config& config_;
-  std::vector<Diagnostic>& out_;
-};
 
 std::string pool_key(size_t index, const char* field) {
   return fmt::format("pool[{}].{}", index, field);
@@ -91,6 +76,41 @@ void check_pool_fields(const Config& config, Reporter& report) {
                                        "\"high-risk\"", required));
   if (config.pools.size() > PG_MAX_POOLS)
     report.error("pool", fmt::format("at most {} pools", PG_MAX_POOLS));
+}
+
+// weights are parallel to addresses. A weight of 0 drains an address (it keeps
+// its mark, table and rules); a family with every address drained is legal, an
+// operator may do it on purpose, but mail to next hops of that family then waits.
+void check_pool_weights(const Config& config, Reporter& report) {
+  for (size_t i = 0; i < config.pools.size(); ++i) {
+    const PoolConfig& pool = config.pools[i];
+    if (pool.weights.size() != pool.addresses.size()) {
+      report.error(pool_key(i, "weights"),
+                   fmt::format("{} weights for {} addresses (addresses at line {}); give one "
+                               "weight per address, in the same order",
+                               pool.weights.size(), pool.addresses.size(),
+                               report.line(pool_key(i, "addresses"))));
+      continue;
+    }
+    bool has[2] = {false, false}, sends[2] = {false, false};  // [0] IPv4, [1] IPv6
+    for (size_t a = 0; a < pool.addresses.size(); ++a) {
+      int family = pool.addresses[a].is_v4() ? 0 : 1;
+      has[family] = true;
+      sends[family] |= pool.weights[a] > 0;
+    }
+    if (!sends[0] && !sends[1] && !pool.addresses.empty()) {
+      report.warning(pool_key(i, "weights"),
+                     fmt::format("pool '{}' has no address with weight > 0: all its mail will be "
+                                 "deferred", pool.name));
+      continue;
+    }
+    for (int family : {0, 1})
+      if (has[family] && !sends[family])
+        report.warning(pool_key(i, "weights"),
+                       fmt::format("pool '{0}' has no {1} address with weight > 0: {1} "
+                                   "destinations will be deferred",
+                                   pool.name, family == 0 ? "IPv4" : "IPv6"));
+  }
 }
 
 void check_addresses(const Config& config, Reporter& report) {
@@ -196,6 +216,9 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_marks_and_tables(config, report);
   check_relay(config, report);
   check_dns(config, report);
+  check_pool_weights(config, report);
+  check_delivery(config, report);
+  check_classify(config, report);
 }
 
 }  // namespace poolgate

@@ -1,6 +1,8 @@
 // Semantic checks of a parsed configuration that need nothing from the host:
-// required pools, mark and table numbering, duplicate addresses, limits of the
-// BPF maps. Host checks (existing rules, local addresses) are in routing/.
+// required pools, mark and table numbering, duplicate addresses, pool weights,
+// limits of the BPF maps; [delivery] (validate_delivery.h) and [classify]
+// (classify_section.h) have their own files. Host checks (existing rules, local
+// addresses) are in routing/.
 #pragma once
 
 #include "config/config.h"

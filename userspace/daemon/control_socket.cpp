@@ -1,6 +1,6 @@
 #include "daemon/control_socket.h"
 
-#include "spool/spool.h"
+#include "queue/queue_control.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -22,8 +22,21 @@ std::string control_socket_path(const std::string& spool_path) {
   return spool_path + "/control.sock";
 }
 
-ControlSocket::ControlSocket(asio::io_context& io, Spool& spool, std::string path)
-    : spool_(spool), path_(std::move(path)), acceptor_(io) {
+std::string ControlSocket::handle(const std::string& line) {
+  size_t space = line.find(' ');
+  std::string verb = line.substr(0, space);
+  std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
+  if (arg.empty()) return "usage: VERB ARGUMENT";
+  if (verb == "delete") return queue_.remove(arg);
+  if (verb == "retry") return queue_.retry(arg);
+  if (verb == "bounce") return queue_.bounce(arg);
+  if (verb == "suspend") return queue_.suspend(arg);
+  if (verb == "resume") return queue_.resume(arg);
+  return "unknown request " + verb;
+}
+
+ControlSocket::ControlSocket(asio::io_context& io, QueueControl& queue, std::string path)
+    : queue_(queue), path_(std::move(path)), acceptor_(io) {
   ::unlink(path_.c_str());  // a stale socket from a killed daemon (we hold the spool lock)
   mode_t old = ::umask(0077);
   acceptor_ = stream_protocol::acceptor(io, stream_protocol::endpoint(path_));
@@ -59,25 +72,8 @@ asio::awaitable<void> ControlSocket::serve(stream_protocol::socket socket) {
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
   line.resize(line.find('\n'));
-  std::string answer;
-  if (line.rfind("delete ", 0) == 0) {
-    std::string id = line.substr(7);
-    if (!spool_.load_envelope(id)) {
-      answer = "error: no message " + id + " in the queue";
-    } else {
-      // remove() blocks on the committer thread's sync; a queue delete is rare
-      // enough that a short stall of the event loop is acceptable.
-      try {
-        spool_.remove(id);
-        spdlog::info("{}: deleted by operator (poolgate queue delete)", id);
-        answer = "ok";
-      } catch (const std::exception& e) {
-        answer = std::string("error: ") + e.what();
-      }
-    }
-  } else {
-    answer = "error: unknown request";
-  }
+  std::string answer = "error: " + handle(line);
+  if (answer == "error: ") answer = "ok";
   answer += "\n";
   co_await asio::async_write(socket, asio::buffer(answer),
                              asio::redirect_error(asio::use_awaitable, ec));

@@ -1,7 +1,9 @@
 // The daemon's local control socket (<spool>/control.sock, root only): how
-// `poolgate queue delete` changes a spool that a running daemon holds open
-// (RocksDB allows one writer). One request line, one reply line:
-//   "delete ID\n" -> "ok\n" | "error: TEXT\n"
+// `poolgate queue ...` reaches the running daemon's delivery engine, which
+// holds the spool open (RocksDB allows one writer). One request line, one
+// reply line:
+//   "delete|retry|bounce ID\n", "suspend|resume DOMAIN\n"
+//     -> "ok\n" | "error: TEXT\n"
 #pragma once
 
 #include <utility>  // Boost 1.74 awaitable.hpp needs std::exchange
@@ -15,13 +17,13 @@
 
 namespace poolgate {
 
-class Spool;
+class QueueControl;
 
 std::string control_socket_path(const std::string& spool_path);
 
 class ControlSocket {
  public:
-  ControlSocket(boost::asio::io_context& io, Spool& spool, std::string path);
+  ControlSocket(boost::asio::io_context& io, QueueControl& queue, std::string path);
   ~ControlSocket();
   void start();
   void close();
@@ -30,7 +32,9 @@ class ControlSocket {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
 
-  Spool& spool_;
+  std::string handle(const std::string& line);  // "" = ok, else the error
+
+  QueueControl& queue_;
   std::string path_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };

@@ -2,7 +2,12 @@
 
 #include "common/operator_error.h"
 #include "daemon/control_socket.h"
+#include "delivery/fwmark_capability.h"
+#include "dns/dns_caching_resolver.h"
+#include "dns/dns_resolver.h"
+#include "queue/delivery_engine.h"
 #include "relay/server.h"
+#include "routing/local_addresses.h"
 #include "spool/spool.h"
 
 #include <boost/asio/signal_set.hpp>
@@ -11,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <set>
 
 namespace poolgate {
 namespace {
@@ -37,24 +43,39 @@ std::optional<asio::ssl::context> make_tls(const RelayConfig& relay) {
   return tls;
 }
 
+// This host's own addresses: an MX that points at one of them would loop
+// (RFC 5321 5.1). Read once at start; pool addresses do not come and go.
+DeliveryEngine::IsLocal local_address_check() {
+  NetlinkSession netlink;
+  LocalAddresses local = read_local_addresses(netlink);
+  std::set<asio::ip::address> all = local.usable;
+  all.insert(local.tentative.begin(), local.tentative.end());
+  return [all](const asio::ip::address& address) { return all.count(address) > 0; };
+}
+
 }  // namespace
 
 int run_daemon(const Config& config) {
   setup_logging();
+  // Delivery never sends an unmarked socket; without the right to mark, say
+  // so now rather than defer every message.
+  check_fwmark_capability();
   const RelayConfig& relay = config.relay;
   std::unique_ptr<Spool> spool = Spool::open(relay.spool);
   std::vector<std::string> problems;
   std::vector<Envelope> unfinished = spool->load_unfinished(&problems);
   for (const std::string& problem : problems) spdlog::error("spool: {}", problem);
-  for (const Envelope& envelope : unfinished)
-    spdlog::info("{}: recovered from spool (from=<{}> nrcpt={})", envelope.queue_id,
-                 envelope.sender, envelope.recipients.size());
   spdlog::info("spool {}: {} unfinished messages", relay.spool, unfinished.size());
 
   asio::io_context io(1);
   std::optional<asio::ssl::context> tls = make_tls(relay);
+  dns::Resolver resolver(io.get_executor(), config.dns);
+  dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
+  DeliveryEngine engine(io, config, *spool, dns, local_address_check());
   RelayServer server(io, relay, *spool, tls ? &*tls : nullptr);
-  ControlSocket control(io, *spool, control_socket_path(relay.spool));
+  server.on_queued([&engine](Envelope envelope) { engine.add(std::move(envelope)); });
+  ControlSocket control(io, engine, control_socket_path(relay.spool));
+  engine.start(std::move(unfinished));
   server.start();
   control.start();
 
@@ -63,6 +84,7 @@ int run_daemon(const Config& config) {
     if (ec) return;
     spdlog::info("signal {}: draining {} sessions", signal, server.open_sessions());
     server.drain();
+    engine.stop();
     control.close();
   });
   io.run();

@@ -46,6 +46,10 @@ std::string log_line(const DeliveryRecord& record, std::string_view recipient,
   std::string_view status = result.outcome == Outcome::Delivered  ? "sent"
                             : result.outcome == Outcome::TempFail ? "deferred"
                                                                   : "bounced";
+  if (record.destination.port() == 0)  // decided before any connection (DNS, no next hop)
+    return fmt::format("to=<{}> relay=none stage={} status={} ({}{})", recipient,
+                       stage_name(result.stage), status, result.reply.str(),
+                       result.from_peer ? "" : ", local");
   std::string relay = record.destination.address().is_v6()
                           ? fmt::format("[{}]:{}", record.destination.address().to_string(),
                                         record.destination.port())

@@ -24,6 +24,8 @@ class RelayServer {
   // idle ones 421; io_context::run returns once the last session has ended.
   void drain();
   size_t open_sessions() const { return sessions_.size(); }
+  // Where accepted messages go once durable (the delivery engine).
+  void on_queued(std::function<void(Envelope)> handler) { context_.on_queued = std::move(handler); }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);

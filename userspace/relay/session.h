@@ -18,6 +18,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ struct RelayContext {
   Spool* spool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: no STARTTLS
   bool draining = false;               // SIGTERM: finish, then 421 at the next command
+  // Called (on the event loop) with each message once it is durable: the
+  // delivery engine's entry point. Unset: messages only queue up.
+  std::function<void(Envelope)> on_queued;
 };
 
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {

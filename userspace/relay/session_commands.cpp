@@ -150,6 +150,12 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
 
   std::string sender = envelope.sender;
   size_t recipients = envelope.recipients.size();
+  // The delivery engine gets its own copy once the message is durable.
+  std::optional<Envelope> queued;
+  if (context_.on_queued) {
+    queued = envelope;
+    queued->size = message.size();
+  }
   CommitResult result = co_await commit_to_spool(*context_.spool, std::move(envelope),
                                                  std::move(message));
   if (result.error) {
@@ -159,6 +165,10 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   }
   spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id, sender,
                recipients, channel_.remote_address().to_string(), helo_);
+  if (queued) {
+    queued->queue_id = result.queue_id;
+    context_.on_queued(std::move(*queued));
+  }
   co_return replies::queued(result.queue_id);
 }
 

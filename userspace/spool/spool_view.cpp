@@ -147,6 +147,16 @@ std::optional<std::string> SpoolView::load_content(std::string_view queue_id) co
   return content;
 }
 
+std::optional<std::string> SpoolView::read_chunk(std::string_view queue_id,
+                                                 uint32_t index) const {
+  std::string key = spool_keys::indexed(queue_id, index);
+  std::string value;
+  auto s = db_->db().Get(rocksdb::ReadOptions(), db_->content(), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  db_->check(s, "reading message " + std::string(queue_id));
+  return value;
+}
+
 std::vector<Envelope> SpoolView::load_unfinished(std::vector<std::string>* problems) const {
   auto its = consistent_iterators(*db_, {db_->envelopes(), db_->recipients()});
   std::vector<Envelope> out;

@@ -33,6 +33,11 @@ class SpoolView {
                     const std::function<void(std::string_view chunk)>& sink) const;
   std::optional<std::string> load_content(std::string_view queue_id) const;
 
+  // One content chunk (0, 1, ...), for delivery to pull a message a chunk at a
+  // time (delivery/spool_content_source.h); nullopt past the last chunk or when
+  // the message is gone. The reader checks the total against Envelope::size.
+  std::optional<std::string> read_chunk(std::string_view queue_id, uint32_t index) const;
+
   // Every message still in the spool (delivered or bounced messages are
   // removed, so these are the unfinished ones), oldest first, for recovery at
   // startup. Recipients whose final state is recorded but whose message was not

@@ -1,0 +1,121 @@
+// [delivery]: retries and lifetime, how hard to push each destination, TLS,
+// timeouts; [[delivery.destination]]: overrides for one recipient domain.
+// Optional: every key has a default (DeliveryConfig). Here only types and what
+// must be converted while reading (enums, port, domain spelling);
+// validate_delivery.cpp checks ranges once the whole file is read.
+#include "config/delivery_section.h"
+
+#include "config/toml_reader.h"
+
+#include <cctype>
+
+namespace poolgate {
+
+std::optional<TlsMode> parse_tls_mode(std::string_view text) {
+  if (text == "opportunistic") return TlsMode::Opportunistic;
+  if (text == "required") return TlsMode::Required;
+  if (text == "off") return TlsMode::Off;
+  return std::nullopt;
+}
+
+const char* tls_mode_name(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::Opportunistic: return "opportunistic";
+    case TlsMode::Required: return "required";
+    case TlsMode::Off: return "off";
+  }
+  return "?";
+}
+
+namespace {
+
+void report(Config& config, std::vector<Diagnostic>& diags, const std::string& key,
+            const std::string& message) {
+  diags.push_back({Diagnostic::Severity::Error, config.path, config.line_of(key), key, message});
+}
+
+// Recipient domains are compared case-insensitively and DNS names may be written
+// fully qualified; one spelling makes find_destination() a plain comparison.
+std::string normalize_domain(std::string domain) {
+  for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!domain.empty() && domain.back() == '.') domain.pop_back();
+  return domain;
+}
+
+// The `tls` key of `table`; nullopt when absent or wrong (then reported).
+std::optional<TlsMode> read_tls(const toml::table& table, TomlTableReader& reader,
+                                Config& config, std::vector<Diagnostic>& diags) {
+  std::string text;
+  reader.read("tls", text);
+  const toml::node* node = table.get("tls");
+  if (!node || !node->is_string()) return std::nullopt;  // absent, or a type error
+  std::optional<TlsMode> mode = parse_tls_mode(text);
+  if (!mode)
+    report(config, diags, reader.path_of("tls"),
+           "must be \"opportunistic\", \"required\" or \"off\"");
+  return mode;
+}
+
+void read_destination(const toml::table& table, size_t index, Config& config,
+                      std::vector<Diagnostic>& diags) {
+  DestinationConfig destination;
+  TomlTableReader reader(table, "delivery.destination[" + std::to_string(index) + "]", config,
+                         diags);
+  reader.require("domain");
+  reader.read("domain", destination.domain);
+  destination.tls = read_tls(table, reader, config, diags);
+  uint32_t connections = 0;
+  reader.read("connections", connections);
+  double rate = 0;
+  reader.read("messages_per_second", rate);
+  reader.reject_unknown_keys();
+
+  destination.domain = normalize_domain(destination.domain);
+  if (table.get("connections")) destination.connections = connections;
+  if (table.get("messages_per_second")) destination.messages_per_second = rate;
+  config.delivery.destinations.push_back(std::move(destination));
+}
+
+}  // namespace
+
+void read_delivery(const toml::table& table, Config& config, std::vector<Diagnostic>& diags) {
+  DeliveryConfig& delivery = config.delivery;
+  TomlTableReader reader(table, "delivery", config, diags);
+  reader.read("retry_intervals_s", delivery.retry_intervals_s);
+  reader.read("max_lifetime_s", delivery.max_lifetime_s);
+  reader.read("delay_warning_s", delivery.delay_warning_s);
+  reader.read("connections_per_destination", delivery.connections_per_destination);
+  reader.read("messages_per_second", delivery.messages_per_second);
+  reader.read("max_messages_per_connection", delivery.max_messages_per_connection);
+  reader.read("max_concurrent_connections", delivery.max_concurrent_connections);
+  if (auto mode = read_tls(table, reader, config, diags)) delivery.tls = *mode;
+  reader.read("bind_source", delivery.bind_source);
+  uint32_t port = delivery.port;
+  reader.read("port", port);
+  reader.read("connect_timeout_s", delivery.connect_timeout_s);
+  reader.read("command_timeout_s", delivery.command_timeout_s);
+  reader.read("data_timeout_s", delivery.data_timeout_s);
+  reader.read("dsn_max_returned_bytes", delivery.dsn_max_returned_bytes);
+  const toml::node* destinations = reader.node("destination");
+  reader.reject_unknown_keys();
+
+  // DeliveryConfig::port is 16 bits: range-check before narrowing.
+  if (port < 1 || port > 65535)
+    report(config, diags, "delivery.port", "must be between 1 and 65535");
+  else
+    delivery.port = static_cast<uint16_t>(port);
+
+  if (!destinations) return;
+  if (!destinations->is_array_of_tables()) {
+    report(config, diags, "delivery.destination",
+           "must be written as [[delivery.destination]] tables");
+    return;
+  }
+  const toml::array& array = *destinations->as_array();
+  for (size_t i = 0; i < array.size(); ++i) {
+    config.lines["delivery.destination[" + std::to_string(i) + "]"] = line_of_node(*array.get(i));
+    read_destination(*array.get(i)->as_table(), i, config, diags);
+  }
+}
+
+}  // namespace poolgate

@@ -1,0 +1,147 @@
+// The delivery engine: takes durable messages from the relay (and from the
+// spool at start), splits them into jobs per (pool, recipient domain), and
+// delivers each job over marked connections to the domain's next hops.
+//
+//   add()/start() -> jobs -> Destination::ready (due now) or deferred_ (later)
+//   kick(dest)    -> up to connection_limit connections per destination
+//   connection()  -> next hops (mx/), source address (pools/source_picker),
+//                    SmtpClient (delivery/), several jobs per connection
+//   record()      -> per-recipient outcome: delivered, failed (DSN, dsn/),
+//                    deferred (retry_policy.h); durable in the spool
+//
+// The spool stays the truth: each recipient's state, attempts and next
+// attempt time are written there after every attempt, so a restart resumes
+// with retry times kept. A message is removed only once every recipient is
+// final and its DSN (if any) is durable; a crash in between repeats at most
+// the deliveries that were in flight (and their DSN).
+//
+// Single-threaded: everything runs on the io_context's thread.
+#pragma once
+
+#include "config/config.h"
+#include "delivery/client_options.h"
+#include "delivery/result.h"
+#include "dns/dns_lookup.h"
+#include "dsn/dsn.h"
+#include "pools/source_picker.h"
+#include "queue/destination.h"
+#include "queue/queue_control.h"
+#include "queue/queued_message.h"
+#include "queue/retry_policy.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+namespace poolgate {
+
+class Spool;
+class SmtpClient;
+
+struct EngineStats {
+  size_t messages = 0;       // in the queue
+  size_t ready_jobs = 0;     // due now, waiting for a connection
+  size_t deferred_jobs = 0;  // waiting for their retry time
+  uint32_t connections = 0;  // open or opening
+  uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
+  uint64_t dsns = 0;                                  // DSNs generated
+};
+
+class DeliveryEngine : public QueueControl {
+ public:
+  using IsLocal = std::function<bool(const boost::asio::ip::address&)>;
+
+  DeliveryEngine(boost::asio::io_context& io, const Config& config, Spool& spool,
+                 dns::DnsLookup& dns, IsLocal is_local);
+  ~DeliveryEngine() override;
+
+  // Queues what the spool held at start (retry times kept), then runs.
+  void start(std::vector<Envelope> recovered);
+  // A message that just became durable.
+  void add(Envelope envelope);
+  // No new connections; open ones end after their current message.
+  void stop();
+
+  std::string retry(const std::string& queue_id) override;
+  std::string bounce(const std::string& queue_id) override;
+  std::string remove(const std::string& queue_id) override;
+  std::string suspend(const std::string& domain) override;
+  std::string resume(const std::string& domain) override;
+
+  EngineStats stats() const;
+  const std::string& pool_of(const Envelope& envelope) const;
+
+ private:
+  // Where an attempt went, for the log and DSNs.
+  struct Attempt {
+    std::string mx_host;  // "" when no connection was made
+    DeliveryRecord record;
+  };
+
+  // Scheduling (delivery_engine.cpp).
+  void enqueue(QueuedMessage& message);
+  void schedule(Job job, int64_t due_unix);
+  Destination& destination(const DestinationKey& key);
+  std::shared_ptr<Destination> destination_ptr(const DestinationKey& key);
+  void kick(Destination& dest);
+  void kick_all();
+  boost::asio::awaitable<void> ticker();
+  void release_due(int64_t now_unix);
+  // Takes the next ready job of `dest` whose message still wants it; marks
+  // the message in flight.
+  std::optional<Job> next_job(Destination& dest);
+  // Drops every queued job of a message (delete, bounce).
+  void drop_jobs(const std::string& queue_id);
+
+  // One connection's life (engine_connection.cpp).
+  boost::asio::awaitable<void> connection(std::shared_ptr<Destination> dest, Job first);
+  boost::asio::awaitable<void> deliver_jobs(Destination& dest, SmtpClient& client,
+                                            const std::string& mx_host, Job job);
+  // The job, and every other job ready for the destination, get `reply`:
+  // the destination is unusable now (DNS, no next hop answering).
+  void fail_destination(Destination& dest, Job job, const smtp::Reply& reply, bool from_peer,
+                        const Attempt& attempt);
+  ClientOptions client_options(const Destination& dest, const PoolConfig& pool,
+                               const std::string& mx_host) const;
+
+  // Outcomes (engine_outcomes.cpp).
+  void record(const Job& job, const std::vector<RecipientResult>& results,
+              const Attempt& attempt);
+  boost::asio::awaitable<void> persist(std::string queue_id, std::vector<size_t> changed,
+                                       std::vector<dsn::RecipientReport> failed,
+                                       std::vector<dsn::RecipientReport> delayed);
+  boost::asio::awaitable<void> send_dsn(const Envelope& original, const std::string& content,
+                                        std::vector<dsn::RecipientReport> reports);
+  void write_statuses(const QueuedMessage& message, const std::vector<size_t>& changed);
+  // Removes a message whose recipients are all final, once nothing about it
+  // is still being written or delivered.
+  void maybe_finish(const std::string& queue_id);
+  void bounce_now(QueuedMessage& message, const smtp::Reply& reply);
+
+  boost::asio::io_context& io_;
+  const Config& config_;
+  Spool& spool_;
+  dns::DnsLookup& dns_;
+  IsLocal is_local_;
+  RetryPolicy retry_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::map<std::string, SourcePicker> pickers_;  // by pool name
+  std::unordered_map<std::string, QueuedMessage> messages_;
+  std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
+  std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)
+  std::set<std::string> suspended_;       // domains
+  std::mt19937 rng_;
+  boost::asio::steady_timer tick_;
+  uint32_t connections_ = 0;
+  bool stopping_ = false;
+  EngineStats counters_;
+};
+
+}  // namespace poolgate

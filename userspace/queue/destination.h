@@ -1,0 +1,30 @@
+// One delivery queue: the jobs ready for one (pool, domain), how many
+// connections it has open, and its limits. Per destination, as Postfix does
+// per nexthop, so one slow or throttling domain cannot take every connection,
+// and a domain's rate limit is the one its operator asked for.
+#pragma once
+
+#include "config/config.h"
+#include "queue/queued_message.h"
+
+#include <chrono>
+#include <deque>
+
+namespace poolgate {
+
+struct Destination {
+  DestinationKey key;
+  std::deque<Job> ready;   // due now, oldest first
+  uint32_t active = 0;     // connections open or being opened
+  uint32_t connection_limit = 20;
+  double messages_per_second = 0;  // 0 = no limit
+  TlsMode tls = TlsMode::Opportunistic;
+  // Rate limit: the earliest time the next message may start.
+  std::chrono::steady_clock::time_point next_send{};
+
+  Destination(DestinationKey k, const DeliveryConfig& config);
+  // The wait before the next message may go, and books its slot.
+  std::chrono::steady_clock::duration reserve_send_slot(std::chrono::steady_clock::time_point now);
+};
+
+}  // namespace poolgate

@@ -1,0 +1,144 @@
+// One connection's life: resolve the destination's next hops, pick a source
+// address of the pool, connect (marked, delivery/marked_socket.h) to the first
+// hop that answers, and deliver jobs over it until the destination has none
+// ready or the per-connection message limit is reached.
+#include "delivery/smtp_client.h"
+#include "delivery/spool_content_source.h"
+#include "mx/next_hops.h"
+#include "queue/delivery_engine.h"
+#include "spool/spool.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace poolgate {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kAddressesPerAttempt = 5;
+}
+
+ClientOptions DeliveryEngine::client_options(const Destination& dest, const PoolConfig& pool,
+                                             const std::string& mx_host) const {
+  const DeliveryConfig& d = config_.delivery;
+  ClientOptions options;
+  options.ehlo_name = pool.ehlo.empty() ? config_.relay.hostname : pool.ehlo;
+  options.tls = dest.tls == TlsMode::Off        ? TlsPolicy::Off
+                : dest.tls == TlsMode::Required ? TlsPolicy::Required
+                                                : TlsPolicy::Opportunistic;
+  options.tls_context = tls_.get();
+  // SNI carries a host name, never an address literal (RFC 6066 3).
+  if (!mx_host.empty() && mx_host.front() != '[') options.tls_server_name = mx_host;
+  options.bind_source = d.bind_source;
+  SmtpTimeouts& t = options.timeouts;
+  auto command = std::chrono::seconds(d.command_timeout_s);
+  t.connect = std::chrono::seconds(d.connect_timeout_s);
+  t.greeting = t.hello = t.starttls = t.mail = t.rcpt = t.data_init = t.data_block = t.rset =
+      t.quit = command;
+  t.data_termination = std::chrono::seconds(d.data_timeout_s);
+  return options;
+}
+
+asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> dest, Job first) {
+  const PoolConfig* pool = config_.find_pool(dest->key.pool);
+  std::optional<Job> job = std::move(first);
+  if (!pool) {
+    fail_destination(*dest, std::move(*job),
+                     smtp::make_reply(451, "4.3.5", "no pool named " + dest->key.pool), false, {});
+  } else {
+    SourcePicker& picker = pickers_.at(pool->name);
+    mx::Families families{picker.has_family(false), picker.has_family(true)};
+    mx::NextHopPlan plan =
+        co_await mx::resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
+    if (plan.status != mx::PlanStatus::Ok) {
+      spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain, plan.detail);
+      fail_destination(*dest, std::move(*job), plan.reply, false, {});
+      job.reset();
+    }
+    std::optional<ConnectionFailure> last_failure;
+    Attempt last_attempt;
+    // Like Postfix's smtp_mx_address_limit: a plan may list 20 addresses, but
+    // one attempt tries a few, so a dead domain costs minutes, not an hour.
+    size_t tried = 0;
+    for (const mx::NextHop& hop : plan.hops) {
+      if (!job || stopping_ || tried++ >= kAddressesPerAttempt) break;
+      std::optional<SourceBinding> source = picker.pick(hop.address.is_v6());
+      if (!source) continue;  // resolve_next_hops already kept to our families
+      SmtpClient client(io_.get_executor(), *source,
+                        asio::ip::tcp::endpoint(hop.address, config_.delivery.port),
+                        client_options(*dest, *pool, hop.host));
+      if (!co_await client.open()) {
+        last_failure = client.failure();
+        last_attempt = {hop.host, client.record()};
+        spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x}: {}", job->queue_id,
+                     pool->name, hop.host, hop.address.to_string(), source->address.to_string(),
+                     source->fwmark, last_failure ? last_failure->reply.str() : "failed");
+        continue;
+      }
+      co_await deliver_jobs(*dest, client, hop.host, std::move(*job));
+      job.reset();
+      co_await client.quit();
+    }
+    if (job) {
+      // No next hop took a connection: the destination is down for now, so
+      // everything ready for it waits (as Postfix marks a dead destination)
+      // instead of each job paying the connect timeouts again.
+      smtp::Reply reply = last_failure ? last_failure->reply
+                                       : smtp::make_reply(451, "4.4.4",
+                                                          "no usable next hop for " +
+                                                              dest->key.domain);
+      fail_destination(*dest, std::move(*job), reply, last_failure && last_failure->from_peer,
+                       last_attempt);
+    }
+  }
+  --dest->active;
+  bool was_full = connections_-- >= config_.delivery.max_concurrent_connections;
+  if (was_full) kick_all();
+  else kick(*dest);
+}
+
+asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient& client,
+                                                   const std::string& mx_host, Job job) {
+  uint32_t sent = 0;
+  for (;;) {
+    auto it = messages_.find(job.queue_id);
+    QueuedMessage& message = it->second;  // in flight: not erased under us
+    if (message.deleted) {
+      record(job, {}, {});
+    } else {
+      auto wait = dest.reserve_send_slot(std::chrono::steady_clock::now());
+      if (wait.count() > 0) {
+        asio::steady_timer timer(io_, wait);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      SpoolContentSource content(spool_, job.queue_id, message.envelope.size);
+      // A named local: GCC 12 destroys aggregate temporaries inside a
+      // co_await expression twice.
+      OutboundMessage outbound{message.envelope, content, job.recipients};
+      MessageResult result = co_await client.send(outbound);
+      record(job, result.recipients, {mx_host, result.record});
+    }
+    ++sent;
+    if (!client.usable() || stopping_ || sent >= config_.delivery.max_messages_per_connection)
+      break;
+    std::optional<Job> next = next_job(dest);
+    if (!next) break;
+    job = std::move(*next);
+  }
+}
+
+void DeliveryEngine::fail_destination(Destination& dest, Job job, const smtp::Reply& reply,
+                                      bool from_peer, const Attempt& attempt) {
+  for (std::optional<Job> current = std::move(job); current; current = next_job(dest)) {
+    std::vector<RecipientResult> results;
+    for (size_t index : current->recipients)
+      results.push_back({index, outcome_of(reply), reply, Stage::Connect, from_peer});
+    record(*current, results, attempt);
+  }
+}
+
+}  // namespace poolgate

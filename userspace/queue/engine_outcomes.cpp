@@ -1,0 +1,205 @@
+// What an attempt's per-recipient results do: the log line, the recipient's
+// new state (delivered, failed, or deferred to its next retry time), DSNs to
+// the sender, and the durable record of all of it in the spool.
+#include "queue/delivery_engine.h"
+
+#include "relay/spool_commit.h"
+#include "spool/errors.h"
+#include "spool/spool.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+namespace poolgate {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// "dns; mx1.example.net" (RFC 3464 2.3.5), or the address when no name.
+std::string remote_mta(const std::string& mx_host, const DeliveryRecord& record) {
+  if (!mx_host.empty()) return "dns; " + mx_host;
+  if (record.destination.port() != 0) return "dns; " + record.destination.address().to_string();
+  return "";
+}
+
+dsn::RecipientReport report(size_t index, dsn::Action action, const RecipientResult& result,
+                            const std::string& mta, int64_t now) {
+  dsn::RecipientReport r;
+  r.index = index;
+  r.action = action;
+  r.reply = result.reply;
+  r.from_peer = result.from_peer;
+  r.remote_mta = result.from_peer ? mta : "";
+  r.last_attempt_unix = now;
+  return r;
+}
+
+}  // namespace
+
+void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& results,
+                            const Attempt& attempt) {
+  auto it = messages_.find(job.queue_id);
+  if (it == messages_.end()) return;
+  QueuedMessage& message = it->second;
+  if (message.in_flight > 0) --message.in_flight;
+  if (message.deleted) {
+    if (message.in_flight == 0) messages_.erase(it);
+    return;
+  }
+  Envelope& envelope = message.envelope;
+  int64_t now = std::time(nullptr);
+  std::string mta = remote_mta(attempt.mx_host, attempt.record);
+  std::vector<size_t> changed, retry;
+  std::vector<dsn::RecipientReport> failed, delayed;
+  bool warn = !message.delay_warned && retry_.delay_warning_due(envelope.received_unix, now);
+
+  for (const RecipientResult& raw : results) {
+    if (raw.recipient >= envelope.recipients.size()) continue;
+    RecipientResult result = raw;
+    result.reply = with_enhanced_code(result.reply);
+    Recipient& recipient = envelope.recipients[result.recipient];
+    spdlog::info("{}: pool={} mx={} {}", envelope.queue_id, message.pool,
+                 attempt.mx_host.empty() ? "none" : attempt.mx_host,
+                 log_line(attempt.record, recipient.address, result));
+    ++recipient.attempts;
+    recipient.last_reply = result.reply.str();
+    changed.push_back(result.recipient);
+    if (result.outcome == Outcome::TempFail && retry_.expired(envelope.received_unix, now)) {
+      result.outcome = Outcome::PermFail;
+      result.reply = smtp::make_reply(
+          result.reply.code, "4.4.7",
+          "message expired after " + std::to_string((now - envelope.received_unix) / 3600) +
+              " hours in the queue; last error: " + result.reply.lines.front());
+    }
+    switch (result.outcome) {
+      case Outcome::Delivered:
+        recipient.state = RecipientState::Delivered;
+        ++counters_.delivered;
+        break;
+      case Outcome::PermFail:
+        recipient.state = RecipientState::Failed;
+        ++counters_.bounced;
+        failed.push_back(report(result.recipient, dsn::Action::Failed, result, mta, now));
+        break;
+      case Outcome::TempFail: {
+        recipient.state = RecipientState::Deferred;
+        recipient.next_attempt_unix = now + retry_.interval_after(recipient.attempts);
+        ++counters_.deferred;
+        retry.push_back(result.recipient);
+        if (warn) {
+          auto r = report(result.recipient, dsn::Action::Delayed, result, mta, now);
+          r.will_retry_until_unix = envelope.received_unix + retry_.max_lifetime_s;
+          delayed.push_back(r);
+        }
+        break;
+      }
+    }
+  }
+  if (!delayed.empty()) message.delay_warned = true;
+  if (!retry.empty()) {
+    int64_t due = envelope.recipients[retry.front()].next_attempt_unix;
+    schedule(Job{job.queue_id, retry}, due);
+  }
+  if (!failed.empty() || !delayed.empty()) ++message.dsn_pending;
+  asio::co_spawn(io_, persist(job.queue_id, changed, std::move(failed), std::move(delayed)),
+                 asio::detached);
+  if (message.bounce_requested && message.in_flight == 0) {
+    message.bounce_requested = false;
+    bounce_now(message, smtp::make_reply(550, "5.0.0", "message bounced by the administrator"));
+  }
+}
+
+asio::awaitable<void> DeliveryEngine::persist(std::string queue_id, std::vector<size_t> changed,
+                                              std::vector<dsn::RecipientReport> failed,
+                                              std::vector<dsn::RecipientReport> delayed) {
+  if (!failed.empty() || !delayed.empty()) {
+    // The DSN is durable before the recipient's failure is: a crash in
+    // between sends the DSN twice rather than never.
+    auto it = messages_.find(queue_id);
+    if (it != messages_.end()) {
+      Envelope original = it->second.envelope;
+      std::string content = spool_.load_content(queue_id).value_or("");
+      if (!failed.empty()) co_await send_dsn(original, content, std::move(failed));
+      if (!delayed.empty()) co_await send_dsn(original, content, std::move(delayed));
+    }
+    it = messages_.find(queue_id);
+    if (it == messages_.end()) co_return;
+    --it->second.dsn_pending;
+  }
+  auto it = messages_.find(queue_id);
+  if (it == messages_.end()) co_return;
+  if (all_final(it->second.envelope)) maybe_finish(queue_id);
+  else write_statuses(it->second, changed);
+}
+
+asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const std::string& content,
+                                               std::vector<dsn::RecipientReport> reports) {
+  dsn::DsnOptions options;
+  options.reporting_mta = config_.relay.hostname;
+  options.now_unix = std::time(nullptr);
+  options.max_returned_bytes = config_.delivery.dsn_max_returned_bytes;
+  std::optional<dsn::Dsn> notice = dsn::build(original, content, reports, options);
+  if (!notice) co_return;  // NOTIFY=NEVER, or a bounce about a bounce
+  Envelope envelope = notice->envelope;
+  envelope.size = notice->content.size();
+  CommitResult result =
+      co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content));
+  if (result.error) {
+    spdlog::error("{}: could not queue the DSN to <{}>: {}", original.queue_id, original.sender,
+                  result.error.message());
+    co_return;
+  }
+  ++counters_.dsns;
+  spdlog::info("{}: sender {} notification: {}", original.queue_id,
+               reports.front().action == dsn::Action::Failed ? "non-delivery" : "delay",
+               result.queue_id);
+  envelope.queue_id = result.queue_id;
+  add(std::move(envelope));
+}
+
+void DeliveryEngine::write_statuses(const QueuedMessage& message,
+                                    const std::vector<size_t>& changed) {
+  for (size_t index : changed) {
+    const std::string& id = message.envelope.queue_id;
+    spool_.update_recipient_async(
+        id, uint32_t(index), RecipientStatus::of(message.envelope.recipients[index]),
+        [id](std::error_code ec) {
+          // not_found: the message was removed (delete, or finished) meanwhile.
+          if (ec && ec != make_error_code(SpoolErrc::not_found))
+            spdlog::error("{}: could not record delivery status: {}", id, ec.message());
+        });
+  }
+}
+
+void DeliveryEngine::maybe_finish(const std::string& queue_id) {
+  auto it = messages_.find(queue_id);
+  if (it == messages_.end()) return;
+  QueuedMessage& message = it->second;
+  if (!all_final(message.envelope) || message.in_flight > 0 || message.dsn_pending > 0) return;
+  // Removed from memory now; the removal is queued behind this message's
+  // earlier status writes (the committer keeps order). If it fails, the
+  // message is still in the spool and a restart finishes it.
+  spool_.remove_async(queue_id, [queue_id](std::error_code ec) {
+    if (ec && ec != make_error_code(SpoolErrc::not_found))
+      spdlog::error("{}: could not remove finished message: {}", queue_id, ec.message());
+  });
+  spdlog::info("{}: removed (all recipients final)", queue_id);
+  messages_.erase(it);
+}
+
+void DeliveryEngine::bounce_now(QueuedMessage& message, const smtp::Reply& reply) {
+  drop_jobs(message.envelope.queue_id);
+  Job job{message.envelope.queue_id, {}};
+  std::vector<RecipientResult> results;
+  for (size_t i = 0; i < message.envelope.recipients.size(); ++i)
+    if (unfinished(message.envelope.recipients[i]))
+      results.push_back({i, Outcome::PermFail, reply, Stage::Connect, false});
+  ++message.in_flight;  // record() takes one off
+  record(job, results, {});
+}
+
+}  // namespace poolgate
