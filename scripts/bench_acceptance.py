@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_support import (  # noqa: E402
-    BenchError, Terminated, STARTED, log, run, raise_nofile, helper_wait_port, recv_reply, helper_hold, ensure_postfix, POSTFIX_MAIN, POSTFIX_MASTER, cpu_ticks, children_of, read_status, open_tcp_sessions, read_line_with_timeout, postfix_version, HERE, REPO, SMTP_SOURCE, POSTFIX, POSTCONF, POOLGATE_PORT, POSTFIX_PORT, SESSIONS, IDLE_SESSIONS, RSS_GOAL_MB, RATIO_GOAL, CASES, BUSY_SIZE, BUSY_MESSAGES, TICKS, QUEUE_DIRS)
+    BenchError, Terminated, STARTED, log, run, raise_nofile, helper_wait_port, recv_reply, helper_hold, ensure_postfix, POSTFIX_MAIN, POSTFIX_MASTER, cpu_ticks, process_tree_ticks, read_status, open_tcp_sessions, read_line_with_timeout, postfix_version, HERE, REPO, SMTP_SOURCE, POSTFIX, POSTCONF, POOLGATE_PORT, POSTFIX_PORT, SESSIONS, IDLE_SESSIONS, RSS_GOAL_MB, RATIO_GOAL, CASES, BUSY_SIZE, BUSY_MESSAGES, TICKS, QUEUE_DIRS)
 
 class Bench:
     def __init__(self, poolgate):
@@ -274,15 +274,7 @@ class Bench:
         return count / elapsed, cpu * 1000 / TICKS / count
 
     def postfix_cpu_ticks(self):
-        # master, the children it reaped, and the ones still running.
-        master = self.postfix_master_pid()
-        total = cpu_ticks(master)
-        for child in children_of(master):
-            try:
-                total += cpu_ticks(child)
-            except OSError:  # exited between listing and reading: now in master's
-                pass
-        return total
+        return process_tree_ticks(self.postfix_master_pid())
 
     def measure_postfix(self, size, flags, count):
         """Returns (messages/s, CPU ms per message of all Postfix processes)."""

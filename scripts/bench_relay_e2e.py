@@ -37,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (BenchError, Terminated, SMTP_SOURCE, TICKS, children_of,  # noqa: E402
+from bench_support import (BenchError, Terminated, SMTP_SOURCE, TICKS, process_tree_ticks,  # noqa: E402
                            cpu_ticks, ensure_postfix, postfix_version, raise_nofile)
 from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink  # noqa: E402
 from mailworld import EngineMissing, MailWorld  # noqa: E402
@@ -99,14 +99,7 @@ class Bench:
 
     # --- postfix ---------------------------------------------------------------
     def postfix_cpu(self):
-        master = self.postfix.master_pid()
-        total = cpu_ticks(master)
-        for child in children_of(master):
-            try:
-                total += cpu_ticks(child)
-            except OSError:  # exited between listing and reading: now in master's
-                pass
-        return total
+        return process_tree_ticks(self.postfix.master_pid())
 
     # --- runs ------------------------------------------------------------------
     def new_sink(self):

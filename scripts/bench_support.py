@@ -207,6 +207,18 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
+def process_tree_ticks(master):
+    """CPU ticks of a master process, the children it reaped, and the ones still
+    running (Postfix's master and its services)."""
+    total = cpu_ticks(master)
+    for child in children_of(master):
+        try:
+            total += cpu_ticks(child)
+        except OSError:  # exited between listing and reading: now in master's
+            pass
+    return total
+
+
 def cpu_ticks(pid, children=True):
     """utime + stime (+ reaped children's) of a process, in clock ticks."""
     with open(f"/proc/{pid}/stat") as f:

@@ -79,7 +79,8 @@ class MailWorld:
         """dns: zone spec (dns_server.py; default DEFAULT_DNS). peers: dicts with
         name, address, and optionally port, kind ("aiosmtpd"/"scripted"), args.
         delivery/dns_settings/classify: overrides of the [delivery]/[dns]/[classify]
-        keys. pools: World's pool dicts, optionally with "weights"."""
+        keys. pools: World's pool dicts, optionally with "weights"; addresses not in
+        World's POOLS are added to the gateway's eth0 too."""
         self.world = World(poolgate, tag=tag, strict_smtp=strict_smtp)
         self.gw, self.peer = self.world.gw, self.world.peer
         self.dns = self.relay = None
@@ -89,13 +90,16 @@ class MailWorld:
         atexit.register(self.close)
         signal.signal(signal.SIGTERM, lambda *_: (self.close(), os._exit(143)))
         try:
+            self._add_pool_addresses(pools)
             self._build(dns, peers, unreachable, blackhole)
             self.settings = {"dns": dict(DNS_SETTINGS, **(dns_settings or {})),
                              "delivery": dict(DELIVERY_SETTINGS, **(delivery or {})),
                              "classify": dict(CLASSIFY_SETTINGS, **(classify or {}))}
             self.relay_overrides = relay_overrides or {}
             # Routes and BPF from the base config, which every binary accepts; the
-            # delivery keys only change what `poolgate run` does.
+            # delivery keys only change what `poolgate run` does. Its pools are this
+            # world's (marks, tables, addresses), without the delivery-only weights.
+            self.world.write_config(self._strict, True, self._base_pools())
             self.world.up()
             self.write_delivery_config()
             if relay:
@@ -111,6 +115,11 @@ class MailWorld:
         # it send ICMP unreachable (blackhole routes still drop silently).
         self.peer.sh("sysctl", "-qw", "net.ipv4.conf.eth0.forwarding=1")
         self.peer.sh("sysctl", "-qw", "net.ipv6.conf.eth0.forwarding=1")
+        # ...every time: the per-destination ICMP rate limit (1/s, burst 6) would
+        # otherwise turn some "unreachable" connects into connect timeouts once a
+        # few deferred messages retry against down hosts from the same pool address.
+        self.peer.sh("sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
+        self.peer.sh("sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
         for address in DEFAULT_UNREACHABLE if unreachable is None else unreachable:
             self.peer.sh("ip", "route", "add", "unreachable", _host(address))
         for address in DEFAULT_BLACKHOLE if blackhole is None else blackhole:
@@ -123,6 +132,18 @@ class MailWorld:
             self.peers[spec["name"]] = SmtpPeer(
                 self.peer, self.world.dir, spec["name"], address, spec.get("port", 25),
                 spec.get("kind", "aiosmtpd"), spec.get("args", ()))
+
+    def _base_pools(self):
+        return [{k: v for k, v in p.items() if k != "weights"} for p in self._pools]
+
+    def _add_pool_addresses(self, pools):
+        """World puts only its own POOLS' addresses on the gateway's eth0; a custom
+        pools list may name more (e.g. a drained third IPv4 address), which policy
+        routing needs to be local (a pool table's src). Added here, /32 or /128."""
+        known = {a for p in POOLS for a in p["addresses"]}
+        for address in [a for p in pools for a in p["addresses"] if a not in known]:
+            self.gw.sh("ip", "addr", "add", _host(address), "dev", "eth0",
+                       *(["nodad"] if ":" in address else []))
 
     def _on_peer_lo(self, address):
         out = self.peer.sh("ip", "-o", "addr", "show", "dev", "lo").stdout
@@ -216,7 +237,7 @@ class MailWorld:
         if self.dns:
             self.dns.close()
         # `bpf detach` at close reads the config: the base one, which any binary reads.
-        self.world.write_config(self._strict)
+        self.world.write_config(self._strict, True, self._base_pools())
         if self.relay:
             self.relay.close()  # closes the world too
         self.world.close()

@@ -57,6 +57,8 @@ class Relay:
 
     # --- the daemon -------------------------------------------------------
     def start(self):
+        if getattr(self, "_log", None):
+            self._log.close()  # a restart after stop(): one log handle at a time
         self._log = open(self.log_path, "a")
         self.process = self.world.gw.popen(self.world.poolgate, "--config", self.world.config,
                                            "run", stdout=self._log, stderr=subprocess.STDOUT)

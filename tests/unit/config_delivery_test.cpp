@@ -106,6 +106,7 @@ delay_warning_s             = 0
 connections_per_destination = 4
 messages_per_second         = 0.5
 max_messages_per_connection = 1
+connection_idle_ms          = 0
 max_concurrent_connections  = 64
 tls                         = "required"
 bind_source                 = true
@@ -122,6 +123,7 @@ dsn_max_returned_bytes      = 0
   EXPECT_EQ(d.connections_per_destination, 4u);
   EXPECT_DOUBLE_EQ(d.messages_per_second, 0.5);
   EXPECT_EQ(d.max_messages_per_connection, 1u);
+  EXPECT_EQ(d.connection_idle_ms, 0u);
   EXPECT_EQ(d.max_concurrent_connections, 64u);
   EXPECT_EQ(d.tls, TlsMode::Required);
   EXPECT_TRUE(d.bind_source);
@@ -342,7 +344,7 @@ TEST(DeliveryConfig, ExampleFileDocumentsEveryKey) {
   const Config& c = *result.config;
   for (const char* key :
        {"retry_intervals_s", "max_lifetime_s", "delay_warning_s", "connections_per_destination",
-        "messages_per_second", "max_messages_per_connection", "max_concurrent_connections", "tls",
+        "messages_per_second", "max_messages_per_connection", "connection_idle_ms", "max_concurrent_connections", "tls",
         "bind_source", "port", "connect_timeout_s", "command_timeout_s", "data_timeout_s",
         "dsn_max_returned_bytes"})
     EXPECT_GT(c.line_of(std::string("delivery.") + key), 0) << key;
@@ -359,6 +361,7 @@ TEST(DeliveryConfig, ExampleFileDocumentsEveryKey) {
   EXPECT_EQ(d.connections_per_destination, defaults.connections_per_destination);
   EXPECT_EQ(d.messages_per_second, defaults.messages_per_second);
   EXPECT_EQ(d.max_messages_per_connection, defaults.max_messages_per_connection);
+  EXPECT_EQ(d.connection_idle_ms, defaults.connection_idle_ms);
   EXPECT_EQ(d.max_concurrent_connections, defaults.max_concurrent_connections);
   EXPECT_EQ(d.tls, defaults.tls);
   EXPECT_EQ(d.bind_source, defaults.bind_source);

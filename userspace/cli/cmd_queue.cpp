@@ -8,6 +8,7 @@
 #include "common/operator_error.h"
 #include "daemon/control_socket.h"
 #include "queue/queue_control.h"
+#include "queue/queued_message.h"
 #include "spool/spool.h"
 
 #include <iostream>
@@ -86,7 +87,8 @@ int bounce(const Config& config, const std::string& id) {
   return 0;
 }
 
-int suspend(const Config& config, const std::string& domain, bool on) {
+int suspend(const Config& config, const std::string& domain_in, bool on) {
+  std::string domain = normalize_domain(domain_in);  // as the engine compares them
   if (!ask_daemon(config, (on ? "suspend " : "resume ") + domain)) {
     auto spool = Spool::open(config.relay.spool);
     if (on) spool->put_meta(kSuspendedDomainMeta + domain, "");

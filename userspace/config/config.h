@@ -113,6 +113,9 @@ struct DeliveryConfig {
   uint32_t connections_per_destination = 20;  // per (pool, domain)
   double messages_per_second = 0;             // per (pool, domain); 0 = no limit
   uint32_t max_messages_per_connection = 100;  // then QUIT and reconnect
+  // A connection with nothing left to send waits this long for new mail to
+  // the same destination before QUIT (Postfix's connection cache: 2 s).
+  uint32_t connection_idle_ms = 2000;
   uint32_t max_concurrent_connections = 500;   // in total
   TlsMode tls = TlsMode::Opportunistic;
   bool bind_source = false;       // also bind() to the pool address

@@ -87,6 +87,7 @@ void read_delivery(const toml::table& table, Config& config, std::vector<Diagnos
   reader.read("connections_per_destination", delivery.connections_per_destination);
   reader.read("messages_per_second", delivery.messages_per_second);
   reader.read("max_messages_per_connection", delivery.max_messages_per_connection);
+  reader.read("connection_idle_ms", delivery.connection_idle_ms);
   reader.read("max_concurrent_connections", delivery.max_concurrent_connections);
   if (auto mode = read_tls(table, reader, config, diags)) delivery.tls = *mode;
   reader.read("bind_source", delivery.bind_source);

@@ -30,7 +30,7 @@ DeliveryEngine::DeliveryEngine(asio::io_context& io, const Config& config, Spool
       tick_(io) {
   for (const PoolConfig& pool : config.pools) pickers_.emplace(pool.name, SourcePicker(pool));
   for (const auto& [name, value] : spool_.list_meta(kSuspendedDomainMeta))
-    suspended_.insert(name.substr(std::string_view(kSuspendedDomainMeta).size()));
+    suspended_.insert(normalize_domain(name.substr(std::string_view(kSuspendedDomainMeta).size())));
 }
 
 DeliveryEngine::~DeliveryEngine() = default;
@@ -99,7 +99,13 @@ Destination& DeliveryEngine::destination(const DestinationKey& key) {
 
 void DeliveryEngine::kick(Destination& dest) {
   if (stopping_ || suspended_.count(dest.key.domain)) return;
-  while (dest.active < dest.connection_limit &&
+  // Open connections waiting for mail go first: no handshake needed.
+  while (!dest.idle.empty() && dest.ready.size() > dest.waking) {
+    dest.idle.front()->cancel();
+    dest.idle.erase(dest.idle.begin());
+    ++dest.waking;
+  }
+  while (dest.ready.size() > dest.waking && dest.active < dest.connection_limit &&
          connections_ < config_.delivery.max_concurrent_connections) {
     std::optional<Job> job = next_job(dest);
     if (!job) break;
@@ -163,6 +169,10 @@ void DeliveryEngine::drop_jobs(const std::string& queue_id) {
 void DeliveryEngine::stop() {
   stopping_ = true;
   tick_.cancel();
+  for (auto& [key, dest] : destinations_) {
+    for (auto& timer : dest->idle) timer->cancel();
+    dest->idle.clear();
+  }
 }
 
 EngineStats DeliveryEngine::stats() const {

@@ -97,6 +97,9 @@ class DeliveryEngine : public QueueControl {
   // Takes the next ready job of `dest` whose message still wants it; marks
   // the message in flight.
   std::optional<Job> next_job(Destination& dest);
+  // An open connection with nothing to send waits connection_idle_ms for a
+  // job to its destination; nullopt: none came (or stopping).
+  boost::asio::awaitable<std::optional<Job>> wait_idle(Destination& dest);
   // Drops every queued job of a message (delete, bounce).
   void drop_jobs(const std::string& queue_id);
 

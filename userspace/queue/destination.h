@@ -7,8 +7,14 @@
 #include "config/config.h"
 #include "queue/queued_message.h"
 
+#include <utility>  // Boost 1.74 asio headers use std::exchange without it
+
+#include <boost/asio/steady_timer.hpp>
+
 #include <chrono>
 #include <deque>
+#include <memory>
+#include <vector>
 
 namespace poolgate {
 
@@ -16,6 +22,10 @@ struct Destination {
   DestinationKey key;
   std::deque<Job> ready;   // due now, oldest first
   uint32_t active = 0;     // connections open or being opened
+  // Open connections with nothing to send, each waiting on its timer for more
+  // mail here (connection_idle_ms); kick() cancels a timer to hand it a job.
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> idle;
+  size_t waking = 0;       // woken idle connections that have not taken their job yet
   uint32_t connection_limit = 20;
   double messages_per_second = 0;  // 0 = no limit
   TlsMode tls = TlsMode::Opportunistic;

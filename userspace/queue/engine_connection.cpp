@@ -126,9 +126,27 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
     if (!client.usable() || stopping_ || sent >= config_.delivery.max_messages_per_connection)
       break;
     std::optional<Job> next = next_job(dest);
+    if (!next) next = co_await wait_idle(dest);
     if (!next) break;
     job = std::move(*next);
   }
+}
+
+asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest) {
+  uint32_t idle_ms = config_.delivery.connection_idle_ms;
+  if (idle_ms == 0 || stopping_) co_return std::nullopt;
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(idle_ms));
+  dest.idle.push_back(timer);
+  boost::system::error_code ec;
+  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == asio::error::operation_aborted) {
+    if (dest.waking > 0) --dest.waking;  // kick() woke us for a job
+  } else {
+    std::erase(dest.idle, timer);  // nobody came: QUIT
+    co_return std::nullopt;
+  }
+  if (stopping_) co_return std::nullopt;
+  co_return next_job(dest);
 }
 
 void DeliveryEngine::fail_destination(Destination& dest, Job job, const smtp::Reply& reply,

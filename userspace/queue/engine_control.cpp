@@ -8,15 +8,6 @@
 
 namespace poolgate {
 
-namespace {
-
-std::string normalized_domain(std::string domain) {
-  for (char& c : domain) c = char(std::tolower(static_cast<unsigned char>(c)));
-  while (!domain.empty() && domain.back() == '.') domain.pop_back();
-  return domain;
-}
-}  // namespace
-
 std::string DeliveryEngine::retry(const std::string& queue_id) {
   auto it = messages_.find(queue_id);
   if (it == messages_.end()) return "no message " + queue_id + " in the queue";
@@ -70,7 +61,7 @@ std::string DeliveryEngine::remove(const std::string& queue_id) {
 }
 
 std::string DeliveryEngine::suspend(const std::string& domain_in) {
-  std::string domain = normalized_domain(domain_in);
+  std::string domain = normalize_domain(domain_in);
   if (domain.empty()) return "no domain given";
   try {
     spool_.put_meta(kSuspendedDomainMeta + domain, "");  // survives a restart
@@ -83,7 +74,7 @@ std::string DeliveryEngine::suspend(const std::string& domain_in) {
 }
 
 std::string DeliveryEngine::resume(const std::string& domain_in) {
-  std::string domain = normalized_domain(domain_in);
+  std::string domain = normalize_domain(domain_in);
   if (!suspended_.count(domain)) return "delivery to " + domain + " is not suspended";
   try {
     spool_.erase_meta(kSuspendedDomainMeta + domain);

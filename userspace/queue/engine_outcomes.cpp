@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 
 namespace poolgate {
@@ -18,6 +19,14 @@ namespace poolgate {
 namespace asio = boost::asio;
 
 namespace {
+
+// "5 days", "3 hours", "12 minutes", "6 seconds": the largest unit that fits twice.
+std::string human_duration(int64_t seconds) {
+  if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
+  if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " hours";
+  if (seconds >= 120) return std::to_string(seconds / 60) + " minutes";
+  return std::to_string(seconds) + " seconds";
+}
 
 // "dns; mx1.example.net" (RFC 3464 2.3.5), or the address when no name.
 std::string remote_mta(const std::string& mx_host, const DeliveryRecord& record) {
@@ -69,11 +78,14 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
     recipient.last_reply = result.reply.str();
     changed.push_back(result.recipient);
     if (result.outcome == Outcome::TempFail && retry_.expired(envelope.received_unix, now)) {
+      // poolgate gives up, so the reply is its own (the DSN says X-Poolgate,
+      // not smtp), keeping the next hop's last words in the text.
       result.outcome = Outcome::PermFail;
+      result.from_peer = false;
       result.reply = smtp::make_reply(
           result.reply.code, "4.4.7",
-          "message expired after " + std::to_string((now - envelope.received_unix) / 3600) +
-              " hours in the queue; last error: " + result.reply.lines.front());
+          "message expired after " + human_duration(now - envelope.received_unix) +
+              " in the queue; last error: " + result.reply.str());
     }
     switch (result.outcome) {
       case Outcome::Delivered:
@@ -87,7 +99,12 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
         break;
       case Outcome::TempFail: {
         recipient.state = RecipientState::Deferred;
-        recipient.next_attempt_unix = now + retry_.interval_after(recipient.attempts);
+        // Never later than the expiry: the last attempt comes at the end of
+        // the lifetime, not up to an hour after it.
+        recipient.next_attempt_unix =
+            std::min<int64_t>(now + retry_.interval_after(recipient.attempts),
+                              std::max<int64_t>(now + 1, envelope.received_unix +
+                                                             int64_t(retry_.max_lifetime_s)));
         ++counters_.deferred;
         retry.push_back(result.recipient);
         if (warn) {

@@ -8,7 +8,11 @@ namespace poolgate {
 std::string recipient_domain(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  std::string domain(address.substr(at + 1));
+  return normalize_domain(address.substr(at + 1));
+}
+
+std::string normalize_domain(std::string_view in) {
+  std::string domain(in);
   std::transform(domain.begin(), domain.end(), domain.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
   while (!domain.empty() && domain.back() == '.') domain.pop_back();
