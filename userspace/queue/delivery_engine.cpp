@@ -101,7 +101,8 @@ void DeliveryEngine::kick(Destination& dest) {
   if (stopping_ || suspended_.count(dest.key.domain)) return;
   // Open connections waiting for mail go first: no handshake needed.
   while (!dest.idle.empty() && dest.ready.size() > dest.waking) {
-    dest.idle.front()->cancel();
+    dest.idle.front()->woken = true;
+    dest.idle.front()->timer.cancel();
     dest.idle.erase(dest.idle.begin());
     ++dest.waking;
   }
@@ -157,6 +158,13 @@ void DeliveryEngine::release_due(int64_t now_unix) {
     touched.insert(key);
   }
   for (const DestinationKey& key : touched) kick(destination(key));
+  // Safety net: ready work with no connection at all is started here, whatever
+  // bookkeeping slip left it waiting.
+  for (auto& [key, dest] : destinations_)
+    if (dest->active == 0 && !dest->ready.empty()) {
+      dest->waking = 0;
+      kick(*dest);
+    }
 }
 
 void DeliveryEngine::drop_jobs(const std::string& queue_id) {
@@ -170,7 +178,7 @@ void DeliveryEngine::stop() {
   stopping_ = true;
   tick_.cancel();
   for (auto& [key, dest] : destinations_) {
-    for (auto& timer : dest->idle) timer->cancel();
+    for (auto& idle : dest->idle) idle->timer.cancel();
     dest->idle.clear();
   }
 }

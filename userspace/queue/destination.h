@@ -18,13 +18,22 @@
 
 namespace poolgate {
 
+// An open connection waiting for more mail. `woken` rather than the timer's
+// error code says whether kick() handed it a job: the timer may already have
+// expired (its completion queued) when kick() cancels it.
+struct IdleConnection {
+  explicit IdleConnection(boost::asio::any_io_executor executor) : timer(std::move(executor)) {}
+  boost::asio::steady_timer timer;
+  bool woken = false;
+};
+
 struct Destination {
   DestinationKey key;
   std::deque<Job> ready;   // due now, oldest first
   uint32_t active = 0;     // connections open or being opened
   // Open connections with nothing to send, each waiting on its timer for more
   // mail here (connection_idle_ms); kick() cancels a timer to hand it a job.
-  std::vector<std::shared_ptr<boost::asio::steady_timer>> idle;
+  std::vector<std::shared_ptr<IdleConnection>> idle;
   size_t waking = 0;       // woken idle connections that have not taken their job yet
   uint32_t connection_limit = 20;
   double messages_per_second = 0;  // 0 = no limit

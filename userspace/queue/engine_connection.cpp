@@ -135,14 +135,15 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
 asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest) {
   uint32_t idle_ms = config_.delivery.connection_idle_ms;
   if (idle_ms == 0 || stopping_) co_return std::nullopt;
-  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(idle_ms));
-  dest.idle.push_back(timer);
+  auto idle = std::make_shared<IdleConnection>(io_.get_executor());
+  idle->timer.expires_after(std::chrono::milliseconds(idle_ms));
+  dest.idle.push_back(idle);
   boost::system::error_code ec;
-  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (ec == asio::error::operation_aborted) {
-    if (dest.waking > 0) --dest.waking;  // kick() woke us for a job
+  co_await idle->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (idle->woken) {
+    if (dest.waking > 0) --dest.waking;  // kick() counted on us taking a job
   } else {
-    std::erase(dest.idle, timer);  // nobody came: QUIT
+    std::erase(dest.idle, idle);  // nobody came (or stopping): QUIT
     co_return std::nullopt;
   }
   if (stopping_) co_return std::nullopt;
