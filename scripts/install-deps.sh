@@ -20,6 +20,7 @@ packages=(
   # exim4; scripts/bench_acceptance.py installs it only where that is safe.
   iproute2 iputils-ping procps util-linux iperf3 dnsmasq python3
   python3-aiosmtpd openssl     # delivery client tests: a real SMTP peer, STARTTLS certificates
+  spamassassin spamd spamc rspamd  # spam scanner tests run the real daemons (spamd is its own package in Debian 12)
 )
 
 missing=()

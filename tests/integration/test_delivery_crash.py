@@ -35,7 +35,11 @@ class DeliveryCrash(unittest.TestCase):
         peers = [{"name": name, "address": address, "args": ["--slow", SLOW]}
                  for name, address in [("mx1", "203.0.113.25"), ("mx2", "203.0.113.26")]]
         self.mw = MailWorld(pgtest.poolgate(), tag="dcr", peers=peers,
-                            delivery={"connections_per_destination": CONNECTIONS})
+                            delivery={"connections_per_destination": CONNECTIONS},
+                            # 40 messages from one sender exceed the default
+                            # messages_per_minute: the rest would go high-risk,
+                            # a second destination with its own connections.
+                            limits={"messages_per_minute": 0})
         self.addCleanup(self.mw.close)
 
     def arrivals(self):

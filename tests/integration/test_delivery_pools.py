@@ -143,11 +143,18 @@ class Weights(unittest.TestCase):
         pools = [dict(POOLS[0], addresses=NORMAL_V4 + [DRAINED_V4, "2001:db8:100::10"],
                       weights=[3, 1, 0, 1]), POOLS[1]]
         hosts = [(f"mxw{i}.example.net", f"203.0.113.{130 + i}") for i in range(WEIGHT_PEERS)]
-        dns = {"mx": [("example.net", 10, name) for name, _ in hosts], "a": hosts}
+        # example.com (the sender's domain) must exist, or the classifier
+        # sends the whole run through the high-risk pool.
+        dns = {"mx": [("example.net", 10, name) for name, _ in hosts],
+               "a": hosts + [("example.com", hosts[0][1])]}
         peers = [{"name": f"w{i}", "address": address} for i, (_, address) in enumerate(hosts)]
         mw = MailWorld(pgtest.poolgate(), tag="dpw", dns=dns, peers=peers, pools=pools,
                        unreachable=[], blackhole=[],
-                       delivery={"max_messages_per_connection": 1})
+                       delivery={"max_messages_per_connection": 1},
+                       # One sender sends all 1,000: above the default
+                       # messages_per_minute it would (rightly) go high-risk.
+                       limits={"messages_per_minute": 0, "recipients_per_day": 0,
+                               "external_recipients_per_hour": 0})
         self.addCleanup(mw.close)
         wire = WireSyns(mw.peer)
         self.addCleanup(wire.close)

@@ -36,7 +36,11 @@ DEFAULT_DNS = {
     "a": [("mx1.example.net", "203.0.113.25"), ("mx2.example.net", "203.0.113.26"),
           ("mx.down.example", "203.0.113.27"), ("mx.hole.example", "203.0.113.28"),
           # RFC 5321 5.1: no MX, so the domain's own A is the implicit MX.
-          ("implicit.example", "203.0.113.26")],
+          ("implicit.example", "203.0.113.26"),
+          # The tests' usual sender domain exists (an A record: implicit MX at
+          # mx2), so the classifier's sender-domain rule keeps their mail in
+          # the normal pool; domains with neither A nor MX go high-risk.
+          ("example.com", "203.0.113.26")],
     # One name, one peer: mx1 and mx2 are IPv4 only, mx6 IPv6 only.
     "aaaa": [("mx6.example.org", "2001:db8:25::25")],
     "null_mx": ["nomail.example"],
@@ -75,7 +79,8 @@ def toml_table(name, settings):
 class MailWorld:
     def __init__(self, poolgate, tag="mail", dns=None, peers=None, unreachable=None,
                  blackhole=None, pools=POOLS, strict_smtp=True, delivery=None,
-                 dns_settings=None, classify=None, relay=True, relay_overrides=None):
+                 dns_settings=None, classify=None, relay=True, relay_overrides=None,
+                 limits=None, spam=None):
         """dns: zone spec (dns_server.py; default DEFAULT_DNS). peers: dicts with
         name, address, and optionally port, kind ("aiosmtpd"/"scripted"), args.
         delivery/dns_settings/classify: overrides of the [delivery]/[dns]/[classify]
@@ -95,6 +100,11 @@ class MailWorld:
             self.settings = {"dns": dict(DNS_SETTINGS, **(dns_settings or {})),
                              "delivery": dict(DELIVERY_SETTINGS, **(delivery or {})),
                              "classify": dict(CLASSIFY_SETTINGS, **(classify or {}))}
+            # [limits] / [spam] only when a test sets them (product defaults otherwise).
+            if limits:
+                self.settings["limits"] = dict(limits)
+            if spam:
+                self.settings["spam"] = dict(spam)
             self.relay_overrides = relay_overrides or {}
             # Routes and BPF from the base config, which every binary accepts; the
             # delivery keys only change what `poolgate run` does. Its pools are this

@@ -35,6 +35,9 @@ Envelope every_field() {
   e.auth_user = "alice";
   e.received_unix = -5;  // signed: zigzag
   e.size = 1ull << 40;
+  e.pool = "high-risk";
+  e.reasons = {"ndr:null-sender", "sender-domain:no-a-no-mx nowhere.example"};
+  e.hold_for_dns = true;
   return e;
 }
 
@@ -57,6 +60,9 @@ void expect_same_fixed_fields(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.auth_user, b.auth_user);
   EXPECT_EQ(a.received_unix, b.received_unix);
   EXPECT_EQ(a.size, b.size);
+  EXPECT_EQ(a.pool, b.pool);
+  EXPECT_EQ(a.reasons, b.reasons);
+  EXPECT_EQ(a.hold_for_dns, b.hold_for_dns);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // poolgate: one binary, one subcommand per job.
+#include "cli/cmd_senders.h"
 #include "cli/commands.h"
 #include "common/operator_error.h"
 
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
   register_stats(app, run);
   register_run(app, options, run);
   register_queue(app, options, run);
+  register_classify(app, options, run);
+  register_senders(app, options, run);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include "relay/received_header.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace poolgate::cli {
 namespace {
@@ -45,6 +46,7 @@ nlohmann::ordered_json envelope_to_json(const Envelope& e) {
           {"client_helo", e.client_helo}, {"tls", e.tls}, {"tls_cipher", e.tls_cipher},
           {"auth_user", e.auth_user}, {"smtputf8", e.smtputf8},
           {"body_8bitmime", e.body_8bitmime}, {"ret", ret_text(e.ret)}, {"envid", e.envid},
+          {"pool", e.pool}, {"reasons", e.reasons}, {"hold_for_dns", e.hold_for_dns},
           {"recipients", recipients}};
 }
 
@@ -71,10 +73,13 @@ std::string format_envelope(const Envelope& e) {
   std::string out = fmt::format(
       "queue id:   {}\nsender:     <{}>\nsize:       {}\nreceived:   {}\nclient:     {} "
       "(helo {})\ntls:        {}\nauth:       {}\nsmtputf8:   {}  8bitmime: {}\n"
-      "dsn:        ret={} envid={}\nrecipients:\n",
+      "dsn:        ret={} envid={}\npool:       {}{}\nreasons:    {}\nrecipients:\n",
       e.queue_id, e.sender, e.size, rfc5322_date(e.received_unix), e.client_address,
       e.client_helo, e.tls ? e.tls_cipher : "no", e.auth_user.empty() ? "-" : e.auth_user,
-      e.smtputf8, e.body_8bitmime, ret_text(e.ret), e.envid);
+      e.smtputf8, e.body_8bitmime, ret_text(e.ret), e.envid,
+      e.pool.empty() ? "(not classified)" : e.pool,
+      e.hold_for_dns ? " (held: sender domain to be checked again)" : "",
+      e.reasons.empty() ? "clean" : fmt::format("{}", fmt::join(e.reasons, ", ")));
   for (const Recipient& r : e.recipients)
     out += fmt::format("  <{}> {} notify={} orcpt={} attempts={} last reply: {}\n", r.address,
                        state_name(r.state), notify_text(r.notify), r.orcpt, r.attempts,

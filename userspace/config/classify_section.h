@@ -1,6 +1,7 @@
-// Reads and checks the [classify] section (see config/poolgate.toml). For now it
-// only names the pool ordinary mail goes out of; classification rules (issue 5)
-// will be read here too.
+// Reads and checks the [classify] section (see config/poolgate.toml): the pool
+// of ordinary mail and the switches of the classification rules (NDR
+// detection, sender-domain checks, how long an unanswerable DNS question may
+// hold a message). The rules' precedence is classify/decide.h.
 #pragma once
 
 #include "config/reporter.h"

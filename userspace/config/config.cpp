@@ -3,7 +3,9 @@
 #include "config/classify_section.h"
 #include "config/delivery_section.h"
 #include "config/dns_section.h"
+#include "config/limits_section.h"
 #include "config/relay_section.h"
+#include "config/spam_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
 
@@ -126,8 +128,13 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
       read_delivery(*node.as_table(), config, diags);
     } else if (name == "classify" && node.is_table()) {
       read_classify(*node.as_table(), config, diags);
+    } else if (name == "limits" && node.is_table()) {
+      read_limits(*node.as_table(), config, diags);
+    } else if (name == "spam" && node.is_table()) {
+      read_spam(*node.as_table(), config, diags);
     } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay" ||
-               name == "dns" || name == "delivery" || name == "classify") {
+               name == "dns" || name == "delivery" || name == "classify" || name == "limits" ||
+               name == "spam") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

@@ -133,6 +133,39 @@ struct DeliveryConfig {
 // [classify]: until classification exists, the pool for ordinary mail.
 struct ClassifyConfig {
   std::string default_pool = "normal";
+  bool add_header = false;           // X-Poolgate-Classification: trace header on each message
+  bool auto_replies_are_ndr = true;  // RFC 3834 Auto-Submitted: auto-replied counts as backscatter
+  bool check_from_domain = true;     // the From: header's domain too, not only the envelope sender's
+  bool check_aaaa = false;           // an AAAA record also counts as "has an address" (the rule says A)
+  uint32_t dns_unknown_after_s = 1800;  // sender domain still unresolvable after this: high-risk
+};
+
+// [limits]: the outbound spam policy, per sender (authenticated user, else the
+// envelope sender address). 0 = no limit.
+enum class LimitAction { HighRisk, BlockForToday, Block, Alert };
+struct LimitsConfig {
+  uint32_t external_recipients_per_hour = 500;  // recipients outside relay.internal_domains
+  uint32_t internal_recipients_per_hour = 1000;
+  uint32_t recipients_per_day = 1000;
+  uint32_t messages_per_minute = 30;
+  uint32_t recipients_per_message = 500;
+  LimitAction action = LimitAction::HighRisk;
+  // NDR surge detection: NDRs per sender domain and in total over a window,
+  // against a moving baseline.
+  uint32_t surge_window_s = 300;
+  double surge_factor = 5.0;       // this many times the baseline rate...
+  uint32_t surge_min_count = 20;   // ...and at least this many NDRs in the window
+};
+
+// [spam]: the scanner asked for every accepted message.
+enum class ScannerKind { None, Spamd, Rspamd, Header };
+enum class ScannerFailure { TempFail, Normal, HighRisk };
+struct SpamConfig {
+  ScannerKind scanner = ScannerKind::None;
+  Endpoint address{boost::asio::ip::make_address("127.0.0.1"), 783};  // spamd 783, rspamd 11333
+  uint32_t timeout_ms = 10000;
+  ScannerFailure on_scanner_failure = ScannerFailure::TempFail;
+  uint32_t max_scan_bytes = 512 * 1024;  // larger messages are scanned up to this (like spamc -s)
 };
 
 struct Config {
@@ -144,6 +177,8 @@ struct Config {
   DnsConfig dns;
   DeliveryConfig delivery;
   ClassifyConfig classify;
+  LimitsConfig limits;
+  SpamConfig spam;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

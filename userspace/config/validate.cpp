@@ -1,7 +1,9 @@
 #include "config/validate.h"
 
 #include "config/classify_section.h"
+#include "config/limits_section.h"
 #include "config/reporter.h"
+#include "config/spam_section.h"
 #include "config/validate_delivery.h"
 
 #include "poolgate_maps.h"
@@ -219,6 +221,8 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_pool_weights(config, report);
   check_delivery(config, report);
   check_classify(config, report);
+  check_sender_limits(config, report);
+  check_spam(config, report);
 }
 
 }  // namespace poolgate

@@ -1,5 +1,6 @@
 #include "daemon/control_socket.h"
 
+#include "limits/sender_control.h"
 #include "queue/queue_control.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -32,11 +33,14 @@ std::string ControlSocket::handle(const std::string& line) {
   if (verb == "bounce") return queue_.bounce(arg);
   if (verb == "suspend") return queue_.suspend(arg);
   if (verb == "resume") return queue_.resume(arg);
+  if (verb == "release") return senders_.release(arg);
   return "unknown request " + verb;
 }
 
-ControlSocket::ControlSocket(asio::io_context& io, QueueControl& queue, std::string path)
-    : queue_(queue), path_(std::move(path)), acceptor_(io) {
+ControlSocket::ControlSocket(asio::io_context& io, QueueControl& queue,
+                             limits::SenderControl& senders, std::string path)
+    : queue_(queue),
+      senders_(senders), path_(std::move(path)), acceptor_(io) {
   ::unlink(path_.c_str());  // a stale socket from a killed daemon (we hold the spool lock)
   mode_t old = ::umask(0077);
   acceptor_ = stream_protocol::acceptor(io, stream_protocol::endpoint(path_));

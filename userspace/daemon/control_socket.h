@@ -2,7 +2,7 @@
 // `poolgate queue ...` reaches the running daemon's delivery engine, which
 // holds the spool open (RocksDB allows one writer). One request line, one
 // reply line:
-//   "delete|retry|bounce ID\n", "suspend|resume DOMAIN\n"
+//   "delete|retry|bounce ID\n", "suspend|resume DOMAIN\n", "release SENDER\n"
 //     -> "ok\n" | "error: TEXT\n"
 #pragma once
 
@@ -18,12 +18,16 @@
 namespace poolgate {
 
 class QueueControl;
+namespace limits {
+class SenderControl;
+}
 
 std::string control_socket_path(const std::string& spool_path);
 
 class ControlSocket {
  public:
-  ControlSocket(boost::asio::io_context& io, QueueControl& queue, std::string path);
+  ControlSocket(boost::asio::io_context& io, QueueControl& queue, limits::SenderControl& senders,
+                std::string path);
   ~ControlSocket();
   void start();
   void close();
@@ -35,6 +39,7 @@ class ControlSocket {
   std::string handle(const std::string& line);  // "" = ok, else the error
 
   QueueControl& queue_;
+  limits::SenderControl& senders_;
   std::string path_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };

@@ -1,13 +1,19 @@
 #include "daemon/run.h"
 
 #include "common/operator_error.h"
+#include "classify/classifier.h"
 #include "daemon/control_socket.h"
 #include "delivery/fwmark_capability.h"
 #include "dns/dns_caching_resolver.h"
 #include "dns/dns_resolver.h"
+#include "limits/ndr_surge.h"
+#include "limits/sender_control.h"
+#include "limits/sender_limits.h"
+#include "limits/spool_counter_store.h"
 #include "queue/delivery_engine.h"
 #include "relay/server.h"
 #include "routing/local_addresses.h"
+#include "spam/scanner.h"
 #include "spool/spool.h"
 
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +21,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <ctime>
 #include <optional>
 #include <set>
 
@@ -72,9 +79,21 @@ int run_daemon(const Config& config) {
   dns::Resolver resolver(io.get_executor(), config.dns);
   dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
   DeliveryEngine engine(io, config, *spool, dns, local_address_check());
+
+  // Classification: every message's pool is decided before its 250.
+  std::unique_ptr<spam::Scanner> scanner =
+      spam::make_scanner(io.get_executor(), config.spam, relay.client_networks);
+  limits::SpoolCounterStore counter_store(*spool, std::time(nullptr));
+  limits::SenderLimits sender_limits(config.limits, relay.internal_domains, counter_store);
+  limits::NdrSurgeDetector surge(config.limits);
+  classify::Classifier classifier(config, {&dns, scanner.get(), &sender_limits, &surge});
+  engine.set_classifier(&classifier);
+
   RelayServer server(io, relay, *spool, tls ? &*tls : nullptr);
+  server.set_classifier(&classifier);
   server.on_queued([&engine](Envelope envelope) { engine.add(std::move(envelope)); });
-  ControlSocket control(io, engine, control_socket_path(relay.spool));
+  limits::SenderLimitsControl sender_control(sender_limits);
+  ControlSocket control(io, engine, sender_control, control_socket_path(relay.spool));
   engine.start(std::move(unfinished));
   server.start();
   control.start();

@@ -49,6 +49,14 @@ struct Envelope {
   std::string auth_user;       // empty: not authenticated
   int64_t received_unix = 0;
   uint64_t size = 0;           // message bytes as stored
+  // Classification (classify/), decided before the 250 and stored with the
+  // message: the pool delivery uses and every reason. An empty pool: not
+  // classified (the delivery engine falls back to its defaults).
+  std::string pool;
+  std::vector<std::string> reasons;
+  // A sender domain could not be checked (DNS timeout): delivery checks it
+  // again first and never uses the normal pool until it is verified.
+  bool hold_for_dns = false;
 };
 
 }  // namespace poolgate

@@ -2,6 +2,7 @@
 // deferred timeline, connections started within the limits.
 #include "queue/delivery_engine.h"
 
+#include "classify/classifier.h"
 #include "delivery/client_options.h"
 #include "spool/spool.h"
 
@@ -40,6 +41,9 @@ const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
   // high-risk pool: a bounce storm must not touch the normal pool's reputation.
   static const std::string high_risk = "high-risk";
   if (envelope.sender.empty()) return high_risk;
+  // The classifier's decision, when the message has one and its pool still
+  // exists (a reload may have removed it: then the default, not a dead end).
+  if (!envelope.pool.empty() && config_.find_pool(envelope.pool)) return envelope.pool;
   return config_.classify.default_pool;
 }
 
@@ -66,6 +70,11 @@ void DeliveryEngine::add(Envelope envelope) {
 }
 
 void DeliveryEngine::enqueue(QueuedMessage& message) {
+  if (message.envelope.hold_for_dns && classifier_) {
+    // Its sender domain could not be checked at arrival: check again first.
+    asio::co_spawn(io_, recheck_hold(message.envelope.queue_id), asio::detached);
+    return;
+  }
   int64_t now = std::time(nullptr);
   for (auto& [domain, recipients] : pending_by_domain(message.envelope)) {
     int64_t due = 0;
@@ -79,6 +88,40 @@ void DeliveryEngine::enqueue(QueuedMessage& message) {
     } else {
       schedule(std::move(job), due);
     }
+  }
+}
+
+asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
+  for (;;) {
+    auto it = messages_.find(queue_id);
+    if (it == messages_.end() || stopping_) co_return;
+    Envelope envelope = it->second.envelope;
+    std::optional<std::string> first = spool_.read_chunk(queue_id, 0);  // the headers
+    std::string headers = first.value_or("");
+    std::vector<classify::DomainCheck> checks =
+        co_await classifier_->check_domains(envelope, headers);
+    int64_t now = std::time(nullptr);
+    classify::Decision decision = classify::resolve_hold(envelope, checks, config_, now);
+    it = messages_.find(queue_id);
+    if (it == messages_.end() || stopping_) co_return;
+    if (decision.action != classify::Decision::Action::Hold) {
+      QueuedMessage& message = it->second;
+      message.envelope.hold_for_dns = false;
+      message.envelope.pool = decision.pool;
+      message.envelope.reasons = decision.reasons;
+      message.pool = pool_of(message.envelope);
+      spdlog::info("{}: sender domain checked again: pool={} reasons={}", queue_id, message.pool,
+                   decision.reasons_text());
+      enqueue(message);
+      co_return;
+    }
+    // Still unknown and young: ask again in a minute (the cache never keeps
+    // a failure, so this is a fresh lookup).
+    auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(kHoldRecheckSeconds));
+    hold_timers_.insert(wait);  // stop() cancels it, so SIGTERM does not wait for it
+    boost::system::error_code ec;
+    co_await wait->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    hold_timers_.erase(wait);
   }
 }
 
@@ -177,6 +220,7 @@ void DeliveryEngine::drop_jobs(const std::string& queue_id) {
 void DeliveryEngine::stop() {
   stopping_ = true;
   tick_.cancel();
+  for (const auto& timer : hold_timers_) timer->cancel();
   for (auto& [key, dest] : destinations_) {
     for (auto& idle : dest->idle) idle->timer.cancel();
     dest->idle.clear();

@@ -44,6 +44,9 @@ namespace poolgate {
 
 class Spool;
 class SmtpClient;
+namespace classify {
+class Classifier;
+}
 
 struct EngineStats {
   size_t messages = 0;       // in the queue
@@ -66,6 +69,9 @@ class DeliveryEngine : public QueueControl {
   void start(std::vector<Envelope> recovered);
   // A message that just became durable.
   void add(Envelope envelope);
+  // Held messages (sender domain unverified) are checked again with it
+  // before delivery; without one they go out as stored.
+  void set_classifier(classify::Classifier* classifier) { classifier_ = classifier; }
   // No new connections; open ones end after their current message.
   void stop();
 
@@ -88,6 +94,8 @@ class DeliveryEngine : public QueueControl {
   // Scheduling (delivery_engine.cpp).
   void enqueue(QueuedMessage& message);
   void schedule(Job job, int64_t due_unix);
+  boost::asio::awaitable<void> recheck_hold(std::string queue_id);
+  static constexpr int kHoldRecheckSeconds = 30;
   Destination& destination(const DestinationKey& key);
   std::shared_ptr<Destination> destination_ptr(const DestinationKey& key);
   void kick(Destination& dest);
@@ -133,6 +141,7 @@ class DeliveryEngine : public QueueControl {
   Spool& spool_;
   dns::DnsLookup& dns_;
   IsLocal is_local_;
+  classify::Classifier* classifier_ = nullptr;
   RetryPolicy retry_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::map<std::string, SourcePicker> pickers_;  // by pool name
@@ -140,6 +149,7 @@ class DeliveryEngine : public QueueControl {
   std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
   std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)
   std::set<std::string> suspended_;       // domains
+  std::set<std::shared_ptr<boost::asio::steady_timer>> hold_timers_;  // recheck_hold() waits
   std::mt19937 rng_;
   boost::asio::steady_timer tick_;
   uint32_t connections_ = 0;

@@ -161,6 +161,10 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   options.max_returned_bytes = config_.delivery.dsn_max_returned_bytes;
   std::optional<dsn::Dsn> notice = dsn::build(original, content, reports, options);
   if (!notice) co_return;  // NOTIFY=NEVER, or a bounce about a bounce
+  // Our own bounces are NDRs like any other: the high-risk pool, with the
+  // reason on record for `queue show`.
+  notice->envelope.pool = "high-risk";
+  notice->envelope.reasons = {"ndr:generated"};
   Envelope envelope = notice->envelope;
   envelope.size = notice->content.size();
   CommitResult result =

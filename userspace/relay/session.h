@@ -25,6 +25,10 @@
 
 namespace poolgate {
 
+namespace classify {
+class Classifier;
+}
+
 class Spool;
 
 // What every session shares: the relay's settings and the spool.
@@ -36,6 +40,8 @@ struct RelayContext {
   // Called (on the event loop) with each message once it is durable: the
   // delivery engine's entry point. Unset: messages only queue up.
   std::function<void(Envelope)> on_queued;
+  // Decides each message's pool before the 250; null: unclassified.
+  classify::Classifier* classifier = nullptr;
 };
 
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
@@ -70,6 +76,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   asio::awaitable<Next> on_data();
   asio::awaitable<Next> on_starttls();
   asio::awaitable<smtp::Reply> accept_message(std::string content);
+  // Runs the classifier; a reply when the message is refused (4xx/5xx), else
+  // the envelope carries the decision (and the message its trace header).
+  asio::awaitable<std::optional<smtp::Reply>> classify_message(Envelope& envelope,
+                                                               std::string& message);
 
   smtp::Capabilities offered() const;
   std::string tag() const;  // "s42 198.51.100.7" for logs

@@ -2,6 +2,8 @@
 // and handing an accepted message to the spool.
 #include "relay/received_header.h"
 #include "relay/session.h"
+
+#include "classify/classifier.h"  // NOLINT: after session.h, which it completes
 #include "relay/spool_commit.h"
 #include "smtp/ehlo.h"
 
@@ -127,6 +129,27 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_starttls() {
   co_return Next::Continue;
 }
 
+asio::awaitable<std::optional<smtp::Reply>> SmtpSession::classify_message(Envelope& envelope,
+                                                                          std::string& message) {
+  classify::Decision decision =
+      co_await context_.classifier->classify(envelope, message, std::time(nullptr));
+  using Action = classify::Decision::Action;
+  if (decision.action == Action::TempFail || decision.action == Action::Reject) {
+    spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, envelope.sender,
+                 decision.reply.str(), decision.reasons_text());
+    co_return decision.reply;
+  }
+  envelope.pool = decision.pool;
+  envelope.reasons = decision.reasons;
+  envelope.hold_for_dns = decision.action == Action::Hold;
+  spdlog::info("{}: classified pool={}{} reasons={}", envelope.queue_id, decision.pool,
+               envelope.hold_for_dns ? " (held: sender domain unverified)" : "",
+               decision.reasons_text());
+  if (context_.classifier->config().classify.add_header)
+    message.insert(0, classify::trace_header(decision));
+  co_return std::nullopt;
+}
+
 asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   Transaction& transaction = *transaction_;
   Envelope envelope;
@@ -147,6 +170,11 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   message.reserve(message.size() + content.size());
   message += content;
   content = std::string();  // free the copy before the commit waits
+
+  if (context_.classifier) {
+    std::optional<smtp::Reply> refusal = co_await classify_message(envelope, message);
+    if (refusal) co_return *refusal;
+  }
 
   std::string sender = envelope.sender;
   size_t recipients = envelope.recipients.size();

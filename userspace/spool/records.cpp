@@ -24,6 +24,9 @@ enum EnvelopeTag : uint32_t {
   kReceivedUnix = 12,
   kSize = 13,
   kContentChunks = 14,
+  kPool = 15,
+  kReason = 16,  // repeated, in order
+  kHoldForDns = 17,
 };
 
 enum RecipientTag : uint32_t { kAddress = 1, kNotify = 2, kOrcpt = 3 };
@@ -83,6 +86,9 @@ std::string encode_envelope(const Envelope& e, uint32_t content_chunks) {
   put_signed(w, kReceivedUnix, e.received_unix);
   put(w, kSize, e.size);
   put(w, kContentChunks, content_chunks);
+  put(w, kPool, e.pool);
+  for (const std::string& reason : e.reasons) w.bytes(kReason, reason);
+  put(w, kHoldForDns, e.hold_for_dns);
   return w.take();
 }
 
@@ -108,6 +114,9 @@ EnvelopeRecord decode_envelope(std::string_view record) {
       case kReceivedUnix: e.received_unix = r.as_sint(v); break;
       case kSize: e.size = r.as_uint(v); break;
       case kContentChunks: out.content_chunks = static_cast<uint32_t>(r.as_enum(v, UINT32_MAX)); break;
+      case kPool: e.pool = v; break;
+      case kReason: e.reasons.emplace_back(v); break;
+      case kHoldForDns: e.hold_for_dns = r.as_enum(v, 1); break;
       default: break;
     }
   }

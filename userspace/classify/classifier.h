@@ -1,0 +1,74 @@
+// The classification pipeline, run for every accepted message before the 250
+// (so the decision is durable with the message) and by `poolgate classify`
+// offline. It gathers the facts (NDR detection, sender and From: domain
+// checks through the delivery resolver, the spam scanner, the sender limits),
+// and decide() turns them into a pool, reasons and an answer.
+//
+// The rules that only read the message run first; the scanner is asked last
+// and always (its verdict is a reason even when another rule already chose
+// high-risk), so the decision explains everything it knows.
+#pragma once
+
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "classify/verdicts.h"
+#include "config/config.h"
+#include "dns/dns_lookup.h"
+#include "mail/envelope.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string_view>
+
+namespace poolgate {
+namespace spam {
+class Scanner;
+}
+namespace limits {
+class SenderLimits;
+class NdrSurgeDetector;
+}  // namespace limits
+
+namespace classify {
+
+struct ClassifierParts {
+  dns::DnsLookup* dns = nullptr;          // required
+  spam::Scanner* scanner = nullptr;       // null: no scanner ([spam] scanner = "none")
+  limits::SenderLimits* limits = nullptr;     // null: no limits (offline classify)
+  limits::NdrSurgeDetector* surge = nullptr;  // null: no surge detection
+};
+
+class Classifier {
+ public:
+  Classifier(const Config& config, ClassifierParts parts) : config_(config), parts_(parts) {}
+  const Config& config() const { return config_; }
+
+  // The decision for a new message. For Action::Hold, `pool` is the pool the
+  // message gets once its sender domains are verified (decide() with the
+  // unknown domains taken as existing); the caller marks it hold_for_dns.
+  boost::asio::awaitable<Decision> classify(const Envelope& envelope, std::string_view content,
+                                            int64_t now_unix);
+
+  // The sender domain rule's lookups: the envelope sender's domain, and the
+  // From: header's when check_from_domain and different. Used again for a
+  // held message before its delivery (resolve_hold()).
+  boost::asio::awaitable<std::vector<DomainCheck>> check_domains(const Envelope& envelope,
+                                                                 std::string_view content);
+
+  const Config& config_;
+  ClassifierParts parts_;
+};
+
+// "X-Poolgate-Classification: pool=high-risk; reasons=ndr:null-sender\r\n"
+std::string trace_header(const Decision& decision);
+
+// What a held message does after its domains were looked up again: Accept
+// (pool set: its stored pool, or high-risk when a domain has none or stayed
+// unknown past dns_unknown_after_s, with the reason added) or Hold (ask again
+// later).
+Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& checks,
+                      const Config& config, int64_t now_unix);
+
+}  // namespace classify
+}  // namespace poolgate

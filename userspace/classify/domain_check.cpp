@@ -1,0 +1,74 @@
+#include "classify/domain_check.h"
+
+#include "queue/queued_message.h"
+
+namespace poolgate::classify {
+
+namespace {
+
+// One lookup's contribution: it found records, it found none, or it could not tell.
+enum class Seen { Records, Nothing, Unknown };
+
+Seen seen(const dns::Answer& answer, bool has_records) {
+  switch (answer.status) {
+    case dns::Status::Ok: return has_records ? Seen::Records : Seen::Nothing;
+    case dns::Status::NoData:
+    case dns::Status::NxDomain: return Seen::Nothing;
+    default: return Seen::Unknown;
+  }
+}
+
+std::string describe(const char* type, const dns::Answer& answer) {
+  std::string text = std::string(type) + " " + dns::to_string(answer.status);
+  if (!answer.detail.empty()) text += " (" + answer.detail + ")";
+  return text;
+}
+
+}  // namespace
+
+std::string address_domain(std::string_view address) { return recipient_domain(address); }
+
+boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::string role,
+                                                 std::string domain, bool check_aaaa) {
+  DomainCheck check{std::move(role), domain, DomainStatus::Unknown, ""};
+  bool unknown = false;
+  // MX first: most mail domains have one, and the A lookup is then skipped.
+  dns::MxResult mx = co_await dns.lookup_mx(domain);
+  Seen mx_seen = seen(mx, !mx.records.empty());
+  if (mx_seen == Seen::Records && !mx.null_mx) {
+    check.status = DomainStatus::Exists;
+    check.detail = "MX";
+    co_return check;
+  }
+  check.detail = mx.null_mx ? "MX null (RFC 7505)" : describe("MX", mx);
+  unknown = mx_seen == Seen::Unknown;
+  if (mx.status == dns::Status::NxDomain) {
+    // The name does not exist: it has no A either, no need to ask.
+    check.status = DomainStatus::None;
+    co_return check;
+  }
+  if (mx.null_mx) {
+    check.status = DomainStatus::None;
+    co_return check;
+  }
+  dns::AddressResult a = co_await dns.lookup_a(domain);
+  check.detail += ", " + describe("A", a);
+  if (seen(a, !a.records.empty()) == Seen::Records) {
+    check.status = DomainStatus::Exists;
+    co_return check;
+  }
+  unknown = unknown || seen(a, false) == Seen::Unknown;
+  if (check_aaaa) {
+    dns::AddressResult aaaa = co_await dns.lookup_aaaa(domain);
+    check.detail += ", " + describe("AAAA", aaaa);
+    if (seen(aaaa, !aaaa.records.empty()) == Seen::Records) {
+      check.status = DomainStatus::Exists;
+      co_return check;
+    }
+    unknown = unknown || seen(aaaa, false) == Seen::Unknown;
+  }
+  check.status = unknown ? DomainStatus::Unknown : DomainStatus::None;
+  co_return check;
+}
+
+}  // namespace poolgate::classify

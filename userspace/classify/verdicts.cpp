@@ -1,0 +1,15 @@
+#include "classify/verdicts.h"
+
+namespace poolgate::classify {
+
+std::string Decision::reasons_text() const {
+  if (reasons.empty()) return "clean";
+  std::string text;
+  for (const std::string& reason : reasons) {
+    if (!text.empty()) text += ", ";
+    text += reason;
+  }
+  return text;
+}
+
+}  // namespace poolgate::classify

@@ -1,0 +1,150 @@
+// `poolgate senders list [--json] [--all]` and `poolgate senders release
+// ADDRESS`. Like `queue`, reading works beside a running daemon (a read-only
+// spool view: the counters as last written, which may trail the daemon's by
+// one group commit); a release goes through the daemon's control socket when
+// one runs (it holds the counters in memory), else the spool is changed
+// directly and the next start picks it up.
+#include "cli/cmd_senders.h"
+
+#include "common/operator_error.h"
+#include "daemon/control_socket.h"
+#include "limits/clock.h"
+#include "limits/sender_state.h"
+#include "limits/spool_counter_store.h"
+#include "spool/spool.h"
+
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace poolgate::cli {
+namespace {
+
+std::string utc(int64_t unix_time) {
+  std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string status_of(const limits::SenderReport& r) {
+  if (r.blocked) return r.until_release ? "blocked until released" : "blocked until " + utc(r.blocked_until);
+  if (r.last_exceeded_unix) return "over a limit at " + utc(r.last_exceeded_unix);
+  return "-";
+}
+
+}  // namespace
+
+nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& senders) {
+  auto out = nlohmann::ordered_json::array();
+  for (const limits::SenderReport& r : senders) {
+    nlohmann::ordered_json j;
+    j["sender"] = r.sender;
+    j["external_last_hour"] = r.external_last_hour;
+    j["internal_last_hour"] = r.internal_last_hour;
+    j["recipients_last_day"] = r.recipients_last_day;
+    j["messages_last_minute"] = r.messages_last_minute;
+    j["blocked"] = r.blocked;
+    if (r.blocked) {
+      j["blocked_until"] = r.until_release ? nlohmann::ordered_json("release") : nlohmann::ordered_json(utc(r.blocked_until));
+      j["blocked_since"] = utc(r.blocked_since);
+      j["block_reasons"] = r.block_reasons;
+    }
+    if (r.last_exceeded_unix) {
+      j["last_exceeded"] = utc(r.last_exceeded_unix);
+      j["last_reasons"] = r.last_reasons;
+    }
+    j["times_exceeded"] = r.times_exceeded;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string format_senders_table(const std::vector<limits::SenderReport>& senders) {
+  if (senders.empty()) return "no restricted senders\n";
+  std::ostringstream out;
+  out << std::left << std::setw(32) << "SENDER" << std::right << std::setw(7) << "EXT/1H"
+      << std::setw(7) << "INT/1H" << std::setw(9) << "RCPT/24H" << std::setw(8) << "MSG/1M"
+      << "  STATUS\n";
+  for (const limits::SenderReport& r : senders) {
+    out << std::left << std::setw(32) << r.sender << std::right << std::setw(7)
+        << r.external_last_hour << std::setw(7) << r.internal_last_hour << std::setw(9)
+        << r.recipients_last_day << std::setw(8) << r.messages_last_minute << "  " << status_of(r)
+        << "\n";
+    const std::string& why = r.blocked ? r.block_reasons : r.last_reasons;
+    if (!why.empty()) out << "    " << why << "\n";
+  }
+  return out.str();
+}
+
+int senders_list(const Config& config, bool json, bool all, std::ostream& out, int64_t now) {
+  auto spool = Spool::open_read_only(config.relay.spool);
+  std::vector<std::string> problems;
+  std::vector<limits::SenderReport> shown;
+  for (auto& [sender, state] : limits::read_sender_states(*spool, &problems)) {
+    limits::SenderReport report = limits::report_of(sender, state, now);
+    bool live = report.external_last_hour || report.internal_last_hour ||
+                report.recipients_last_day || report.messages_last_minute;
+    if (report.restricted(now) || (all && live)) shown.push_back(std::move(report));
+  }
+  for (const std::string& problem : problems) std::cerr << "poolgate: skipped: " << problem << "\n";
+  if (json) out << senders_to_json(shown).dump(2) << "\n";
+  else out << format_senders_table(shown);
+  return 0;
+}
+
+int senders_release(const Config& config, const std::string& address, std::ostream& out,
+                    int64_t now) {
+  std::string sender = limits::sender_key("", address);
+  if (sender.empty()) throw OperatorError("give the sender address (or user) to release");
+  std::optional<std::string> answer = control_request(config.relay.spool, "release " + sender);
+  if (answer) {
+    if (*answer != "ok") throw OperatorError("the daemon says: " + *answer);
+  } else {
+    // No daemon: change the record it will load at its next start.
+    auto spool = Spool::open(config.relay.spool);
+    limits::SpoolCounterStore store(*spool, now);  // destroyed (flushed) before the spool
+    limits::SenderState state = store.load(sender);
+    if (!limits::lift_block(state)) throw OperatorError(sender + " is not blocked");
+    store.save(sender, state);
+    store.flush();
+  }
+  out << sender << ": released (its counters start again from zero)\n";
+  return 0;
+}
+
+void register_senders(CLI::App& app, const GlobalOptions& options, Runner& run) {
+  auto* senders = app.add_subcommand("senders", "outbound limits per sender ([limits])");
+  senders->require_subcommand(1);
+  auto json = std::make_shared<bool>(false);
+  auto all = std::make_shared<bool>(false);
+  auto address = std::make_shared<std::string>();
+  auto* list_cmd = senders->add_subcommand("list", "restricted senders and their counters");
+  list_cmd->add_flag("--json", *json, "machine-readable output");
+  list_cmd->add_flag("--all", *all, "every sender with live counters, not only restricted ones");
+  auto* release_cmd = senders->add_subcommand("release", "lift a sender's block");
+  release_cmd->add_option("ADDRESS", *address, "sender address or authenticated user")->required();
+
+  auto with_config = [&options](auto action) {
+    return [&options, action] {
+      std::optional<Config> config = load_or_report(options.config_path);
+      if (!config) return kExitInvalidConfig;
+      return action(*config);
+    };
+  };
+  list_cmd->callback([&run, with_config, json, all] {
+    run = with_config([json, all](const Config& c) {
+      return senders_list(c, *json, *all, std::cout, limits::system_unix_now());
+    });
+  });
+  release_cmd->callback([&run, with_config, address] {
+    run = with_config([address](const Config& c) {
+      return senders_release(c, *address, std::cout, limits::system_unix_now());
+    });
+  });
+}
+
+}  // namespace poolgate::cli

@@ -1,0 +1,30 @@
+// `poolgate senders list|release`: the outbound limits as an operator sees
+// them (limits/sender_limits.h). The functions behind the subcommands are
+// declared here so tests can drive the offline paths without a process.
+#pragma once
+
+#include "cli/commands.h"
+#include "limits/sender_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace poolgate::cli {
+
+void register_senders(CLI::App& app, const GlobalOptions& options, Runner& run);
+
+// Restricted senders (blocked, or over a limit in the last day), or every
+// sender with live counters when `all`; read-only, beside a running daemon.
+int senders_list(const Config& config, bool json, bool all, std::ostream& out, int64_t now);
+// Through the daemon's control socket when it runs, else in the spool.
+int senders_release(const Config& config, const std::string& address, std::ostream& out,
+                    int64_t now);
+
+nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& senders);
+std::string format_senders_table(const std::vector<limits::SenderReport>& senders);
+
+}  // namespace poolgate::cli
