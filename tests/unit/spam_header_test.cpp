@@ -1,7 +1,7 @@
 // The trusted_header scanner: X-Spam-Flag / X-Spam-Status from a client in
 // relay.client_networks decide, from anyone else they are ignored; and the
 // header unfolding underneath.
-#include "spam/header_fields.h"
+#include "mail/header_fields.h"
 #include "spam/header_scanner.h"
 #include "spam_test_support.h"
 
@@ -31,14 +31,14 @@ const std::string kSpamStatus =
     "\tMISSING_DATE autolearn=no\r\n";
 
 TEST(HeaderFields, UnfoldsAndStopsAtTheBody) {
-  auto fields = spam::parse_header_fields(
+  auto fields = mail::parse_header_fields(
       "Subject: one\r\n two\r\nX-A:b\r\n\tc\r\nbogus line\r\n more\r\n\r\nX-Body: no\r\n");
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].name, "Subject");
   EXPECT_EQ(fields[0].value, "one two");
   EXPECT_EQ(fields[1].name, "X-A");
   EXPECT_EQ(fields[1].value, "b\tc");
-  EXPECT_EQ(spam::parse_header_fields("A: 1\nB:  2 \n\nC: 3").size(), 2u);  // LF lines too
+  EXPECT_EQ(mail::parse_header_fields("A: 1\nB:  2 \n\nC: 3").size(), 2u);  // LF lines too
 }
 
 TEST(HeaderScanner, SpamStatusFromATrustedClient) {

@@ -1,5 +1,7 @@
 #include "classify/header_fields.h"
 
+#include "mail/header_fields.h"
+
 #include <cctype>
 
 namespace poolgate::classify {
@@ -9,20 +11,7 @@ bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
-bool equals_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (is_wsp(text.front()) || text.front() == '\r' || text.front() == '\n'))
-    text.remove_prefix(1);
-  while (!text.empty() && (is_wsp(text.back()) || text.back() == '\r' || text.back() == '\n'))
-    text.remove_suffix(1);
-  return text;
-}
 
 // Walks `text` line by line: `line` gets each line without its LF or CRLF.
 // Returns false at the end.
@@ -83,24 +72,7 @@ std::string_view header_block(std::string_view message) {
 }
 
 std::optional<std::string> find_header_field(std::string_view message, std::string_view name) {
-  std::string_view block = header_block(message);
-  std::optional<std::string> value;
-  size_t pos = 0;
-  std::string_view line;
-  while (next_line(block, pos, line)) {
-    if (!line.empty() && is_wsp(line.front())) {
-      if (value) *value += line;  // a continuation: unfolding drops only the line break
-      continue;
-    }
-    if (value) break;  // the wanted field ended: the first occurrence counts
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // not a field ("From " mbox line, junk)
-    std::string_view field = line.substr(0, colon);
-    while (!field.empty() && is_wsp(field.back())) field.remove_suffix(1);  // obs "Name :"
-    if (equals_ci(field, name)) value = std::string(line.substr(colon + 1));
-  }
-  if (value) *value = std::string(trim(*value));
-  return value;
+  return mail::find_header_field(header_block(message), name);
 }
 
 std::string strip_comments(std::string_view text) {

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 
 namespace poolgate {
@@ -117,7 +118,11 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
     }
     // Still unknown and young: ask again in a minute (the cache never keeps
     // a failure, so this is a fresh lookup).
-    auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(kHoldRecheckSeconds));
+    // Every 30 s, or sooner when dns_unknown_after_s is short, so a hold
+    // never lasts much past it.
+    uint32_t every = std::clamp<uint32_t>(config_.classify.dns_unknown_after_s / 2, 1,
+                                          kHoldRecheckSeconds);
+    auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(every));
     hold_timers_.insert(wait);  // stop() cancels it, so SIGTERM does not wait for it
     boost::system::error_code ec;
     co_await wait->async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -95,7 +95,7 @@ class DeliveryEngine : public QueueControl {
   void enqueue(QueuedMessage& message);
   void schedule(Job job, int64_t due_unix);
   boost::asio::awaitable<void> recheck_hold(std::string queue_id);
-  static constexpr int kHoldRecheckSeconds = 30;
+  static constexpr uint32_t kHoldRecheckSeconds = 30;
   Destination& destination(const DestinationKey& key);
   std::shared_ptr<Destination> destination_ptr(const DestinationKey& key);
   void kick(Destination& dest);

@@ -2,7 +2,7 @@
 
 #include "net/plain_address.h"
 #include "spam/failure.h"
-#include "spam/header_fields.h"
+#include "mail/header_fields.h"
 #include "spam/text_util.h"
 
 namespace poolgate::spam {
@@ -33,7 +33,7 @@ SpamVerdict judge_spam_headers(std::string_view message) {
   verdict.scanner = kScanner;
   verdict.status = SpamVerdict::Status::Clean;
   std::string why, seen;  // the field that made it spam; the first X-Spam field at all
-  for (const HeaderField& field : parse_header_fields(message)) {
+  for (const mail::HeaderField& field : mail::parse_header_fields(message)) {
     bool flag = iequals(field.name, "X-Spam-Flag");
     bool status = iequals(field.name, "X-Spam-Status");
     if (!flag && !status) continue;

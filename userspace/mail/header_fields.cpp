@@ -1,8 +1,26 @@
-#include "spam/header_fields.h"
+#include "mail/header_fields.h"
 
-#include "spam/text_util.h"
+#include <algorithm>
+#include <cctype>
 
-namespace poolgate::spam {
+namespace poolgate::mail {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+bool equals_ci(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
 
 std::vector<HeaderField> parse_header_fields(std::string_view message) {
   std::vector<HeaderField> fields;
@@ -27,4 +45,10 @@ std::vector<HeaderField> parse_header_fields(std::string_view message) {
   return fields;
 }
 
-}  // namespace poolgate::spam
+std::optional<std::string> find_header_field(std::string_view message, std::string_view name) {
+  for (HeaderField& field : parse_header_fields(message))
+    if (equals_ci(field.name, name)) return std::move(field.value);
+  return std::nullopt;
+}
+
+}  // namespace poolgate::mail
