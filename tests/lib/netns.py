@@ -47,10 +47,11 @@ class NetNs:
             self.sh("sysctl", "-qw", f"{key}={value}")
         self.sh("ip", "link", "set", "lo", "up")
 
-    def sh(self, *cmd, check=True, timeout=60):
-        """Runs a command inside the namespace (network only; /sys is the host's)."""
+    def sh(self, *cmd, check=True, timeout=60, **kw):
+        """Runs a command inside the namespace (network only; /sys is the host's);
+        `kw` goes to subprocess.run (e.g. input= for stdin)."""
         return run(["nsenter", f"--net={self.path}", *map(str, cmd)], check=check,
-                   timeout=timeout)
+                   timeout=timeout, **kw)
 
     def popen(self, *cmd, **kw):
         return subprocess.Popen(["nsenter", f"--net={self.path}", *map(str, cmd)], **kw)

@@ -110,9 +110,11 @@ class World:
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
-    def pg(self, *args, check=True):
-        """Runs `poolgate ARGS --config <this world's config>` in the gateway."""
-        return self.gw.sh(self.poolgate, "--config", self.config, *args, check=check)
+    def pg(self, *args, check=True, input=None):
+        """Runs `poolgate ARGS --config <this world's config>` in the gateway;
+        `input` (text) is its stdin."""
+        return self.gw.sh(self.poolgate, "--config", self.config, *args, check=check,
+                          input=input)
 
     def up(self):
         """Policy routing and the BPF data plane, as an operator would set them up."""
