@@ -8,4 +8,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (network namespaces, BPF)" >&2; exit 1; }
 /usr/bin/python3 "$here/bench_dataplane.py" --poolgate "$poolgate" --blast "$build/tests/pg_blast"
 /usr/bin/python3 "$here/bench_acceptance.py" --poolgate "$poolgate"
+"$build/tests/classify_cost"
 /usr/bin/python3 "$here/bench_relay_e2e.py" --poolgate "$poolgate"
