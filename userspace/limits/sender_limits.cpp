@@ -1,5 +1,7 @@
 #include "limits/sender_limits.h"
 
+#include "config/limits_section.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -29,16 +31,6 @@ const char* limit_name(Limit limit) {
     case Limit::InternalPerHour: return "internal-per-hour";
     case Limit::RecipientsPerDay: return "recipients-per-day";
     case Limit::MessagesPerMinute: return "messages-per-minute";
-  }
-  return "?";
-}
-
-const char* action_name(LimitAction action) {
-  switch (action) {
-    case LimitAction::HighRisk: return "high-risk";
-    case LimitAction::BlockForToday: return "block-for-today";
-    case LimitAction::Block: return "block";
-    case LimitAction::Alert: return "alert";
   }
   return "?";
 }
@@ -122,7 +114,7 @@ classify::LimitVerdict SenderLimits::check_and_count(const Envelope& envelope, i
     for (Limit limit : which) ++counters_.reached[static_cast<size_t>(limit)];
     std::string reasons = join(verdict.exceeded);
     spdlog::warn("limits: {} reached {} (queue id {}, action {})", sender, reasons,
-                 envelope.queue_id.empty() ? "-" : envelope.queue_id, action_name(config_.action));
+                 envelope.queue_id.empty() ? "-" : envelope.queue_id, limit_action_name(config_.action));
     state.last_exceeded_unix = now;
     ++state.times_exceeded;
     state.last_reasons = reasons;
