@@ -4,12 +4,15 @@
 #include "config/limits_section.h"
 #include "config/spam_section.h"
 
+#include "config_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <regex>
 
 using namespace poolgate;
+using namespace poolgate::config_test;
 
 namespace {
 
@@ -27,45 +30,6 @@ table     = 200
 addresses = ["203.0.113.66"]
 )";
 
-int line_in(const std::string& text, const std::string& needle) {
-  auto at = text.find(needle);
-  EXPECT_NE(at, std::string::npos) << needle;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
-}
-
-std::string line_prefix(const std::string& text, const std::string& needle) {
-  return "^t\\.toml:" + std::to_string(line_in(text, needle)) + ": ";
-}
-
-std::string all_diagnostics(const LoadResult& result) {
-  std::string all;
-  for (const Diagnostic& d : result.diagnostics) all += d.to_string() + "\n";
-  return all;
-}
-
-void expect_error(const std::string& text, const std::string& pattern) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_FALSE(result.config.has_value());
-  std::string all = all_diagnostics(result);
-  EXPECT_TRUE(std::regex_search(all, std::regex(pattern, std::regex::multiline)))
-      << "wanted /" << pattern << "/ in:\n" << all;
-}
-
-void expect_warning(const std::string& text, const std::string& pattern) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_TRUE(result.config.has_value()) << all_diagnostics(result);
-  ASSERT_EQ(result.diagnostics.size(), 1u) << all_diagnostics(result);
-  EXPECT_EQ(result.diagnostics[0].severity, Diagnostic::Severity::Warning);
-  EXPECT_TRUE(std::regex_search(result.diagnostics[0].to_string(), std::regex(pattern)))
-      << "wanted /" << pattern << "/ in:\n" << all_diagnostics(result);
-}
-
-Config load(const std::string& text) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_TRUE(result.config.has_value()) << all_diagnostics(result);
-  EXPECT_TRUE(result.diagnostics.empty()) << all_diagnostics(result);
-  return result.config ? *result.config : Config{};
-}
 
 }  // namespace
 

@@ -3,12 +3,22 @@
 #include "config/config.h"
 #include "config/delivery_section.h"
 
+#include "config_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <regex>
 
 using namespace poolgate;
+using namespace poolgate::config_test;
+
+namespace {
+// This file's patterns anchor at the first diagnostic.
+void expect_first_error(const std::string& text, const std::string& pattern) {
+  expect_error(text, pattern, false);
+}
+}  // namespace
 
 namespace {
 
@@ -27,47 +37,6 @@ table     = 200
 addresses = ["203.0.113.66"]
 )";
 
-// 1-based line of the first occurrence of `needle` in `text`.
-int line_in(const std::string& text, const std::string& needle) {
-  auto at = text.find(needle);
-  EXPECT_NE(at, std::string::npos) << needle;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
-}
-
-std::string all_diagnostics(const LoadResult& result) {
-  std::string all;
-  for (const Diagnostic& d : result.diagnostics) all += d.to_string() + "\n";
-  return all;
-}
-
-// `text` must fail with a diagnostic matching `pattern`.
-void expect_error(const std::string& text, const std::string& pattern) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_FALSE(result.config.has_value());
-  EXPECT_TRUE(std::regex_search(all_diagnostics(result), std::regex(pattern)))
-      << "wanted /" << pattern << "/ in:\n" << all_diagnostics(result);
-}
-
-// `text` must load, with exactly one diagnostic: a warning matching `pattern`.
-void expect_warning(const std::string& text, const std::string& pattern) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_TRUE(result.config.has_value()) << all_diagnostics(result);
-  ASSERT_EQ(result.diagnostics.size(), 1u) << all_diagnostics(result);
-  EXPECT_EQ(result.diagnostics[0].severity, Diagnostic::Severity::Warning);
-  EXPECT_TRUE(std::regex_search(result.diagnostics[0].to_string(), std::regex(pattern)))
-      << "wanted /" << pattern << "/ in:\n" << all_diagnostics(result);
-}
-
-std::string line_prefix(const std::string& text, const std::string& needle) {
-  return "^t\\.toml:" + std::to_string(line_in(text, needle)) + ": ";
-}
-
-Config load(const std::string& text) {
-  LoadResult result = parse_config(text, "t.toml");
-  EXPECT_TRUE(result.config.has_value()) << all_diagnostics(result);
-  EXPECT_TRUE(result.diagnostics.empty()) << all_diagnostics(result);
-  return result.config ? *result.config : Config{};
-}
 
 }  // namespace
 
@@ -186,33 +155,33 @@ TEST(DeliveryConfig, DestinationsWithoutDeliveryHeader) {
 
 TEST(DeliveryConfig, TypeErrors) {
   const std::string base = kPools + "[delivery]\n";
-  expect_error(base + "retry_intervals_s = 300\n",
+  expect_first_error(base + "retry_intervals_s = 300\n",
                line_prefix(base + "retry_intervals_s", "retry_intervals_s") +
                    R"(delivery\.retry_intervals_s: must be an array of integers)");
   std::string text = base + "retry_intervals_s = [300, \"600\"]\n";
-  expect_error(text, line_prefix(text, "retry_intervals_s") +
+  expect_first_error(text, line_prefix(text, "retry_intervals_s") +
                          R"(delivery\.retry_intervals_s\[1\]: must be an integer)");
-  expect_error(base + "retry_intervals_s = [300, -1]\n",
+  expect_first_error(base + "retry_intervals_s = [300, -1]\n",
                R"(delivery\.retry_intervals_s\[1\]: must be between 0 and 4294967295)");
-  expect_error(base + "max_lifetime_s = \"5d\"\n", R"(delivery\.max_lifetime_s: must be an integer)");
-  expect_error(base + "messages_per_second = \"fast\"\n",
+  expect_first_error(base + "max_lifetime_s = \"5d\"\n", R"(delivery\.max_lifetime_s: must be an integer)");
+  expect_first_error(base + "messages_per_second = \"fast\"\n",
                R"(delivery\.messages_per_second: must be a number)");
-  expect_error(base + "messages_per_second = inf\n", R"(delivery\.messages_per_second: must be a number)");
-  expect_error(base + "messages_per_second = nan\n", R"(delivery\.messages_per_second: must be a number)");
-  expect_error(base + "bind_source = 1\n", R"(delivery\.bind_source: must be true or false)");
-  expect_error(base + "tls = true\n", R"(delivery\.tls: must be a string)");
-  expect_error(base + "port = \"25\"\n", R"(delivery\.port: must be an integer)");
-  expect_error("delivery = 1\n" + kPools, R"(^t\.toml:1: delivery: must be a table, written \[delivery\])");
+  expect_first_error(base + "messages_per_second = inf\n", R"(delivery\.messages_per_second: must be a number)");
+  expect_first_error(base + "messages_per_second = nan\n", R"(delivery\.messages_per_second: must be a number)");
+  expect_first_error(base + "bind_source = 1\n", R"(delivery\.bind_source: must be true or false)");
+  expect_first_error(base + "tls = true\n", R"(delivery\.tls: must be a string)");
+  expect_first_error(base + "port = \"25\"\n", R"(delivery\.port: must be an integer)");
+  expect_first_error("delivery = 1\n" + kPools, R"(^t\.toml:1: delivery: must be a table, written \[delivery\])");
 }
 
 TEST(DeliveryConfig, UnknownKeys) {
   std::string text = kPools + "[delivery]\nretry_interval = [300]\n";
-  expect_error(text, line_prefix(text, "retry_interval =") + R"(delivery\.retry_interval: unknown key)");
+  expect_first_error(text, line_prefix(text, "retry_interval =") + R"(delivery\.retry_interval: unknown key)");
   text = kPools + "[[delivery.destination]]\ndomain = \"a.example\"\nconnection = 1\n";
-  expect_error(text, line_prefix(text, "connection =") +
+  expect_first_error(text, line_prefix(text, "connection =") +
                          R"(delivery\.destination\[0\]\.connection: unknown key)");
   text = kPools + "[delivery.bogus]\nx = 1\n";
-  expect_error(text, R"(delivery\.bogus: unknown key)");
+  expect_first_error(text, R"(delivery\.bogus: unknown key)");
 }
 
 TEST(DeliveryConfig, RangeErrorsPointAtTheirLine) {
@@ -239,36 +208,36 @@ TEST(DeliveryConfig, RangeErrorsPointAtTheirLine) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
     std::string text = kPools + "[delivery]\nbind_source = false\n" + c.line + "\n";
-    expect_error(text, line_prefix(text, c.line) + c.pattern);
+    expect_first_error(text, line_prefix(text, c.line) + c.pattern);
   }
   std::string text = kPools + "[delivery]\nretry_intervals_s = [300,\n  0]\n";
-  expect_error(text, line_prefix(text, "  0]") +
+  expect_first_error(text, line_prefix(text, "  0]") +
                          R"(delivery\.retry_intervals_s\[1\]: must be at least 1 second)");
 }
 
 TEST(DeliveryConfig, DestinationErrors) {
   const std::string head = kPools + "[[delivery.destination]]\n";
   std::string text = head + "tls = \"required\"\n";
-  expect_error(text, line_prefix(text, "[[delivery") +
+  expect_first_error(text, line_prefix(text, "[[delivery") +
                          R"(delivery\.destination\[0\]\.domain: is required)");
   for (const char* bad : {"", "exa mple.com", "bücher.example", "-a.example", "a..example"}) {
     SCOPED_TRACE(bad);
     text = head + "domain = \"" + bad + "\"\n";
-    expect_error(text, line_prefix(text, "domain =") +
+    expect_first_error(text, line_prefix(text, "domain =") +
                            R"(delivery\.destination\[0\]\.domain: '.*' is not a domain name)");
   }
   text = head + "domain = \"a.example\"\ntls = \"maybe\"\n";
-  expect_error(text, line_prefix(text, "tls =") + R"(delivery\.destination\[0\]\.tls: must be)");
+  expect_first_error(text, line_prefix(text, "tls =") + R"(delivery\.destination\[0\]\.tls: must be)");
   text = head + "domain = \"a.example\"\nconnections = 0\n";
-  expect_error(text, line_prefix(text, "connections =") +
+  expect_first_error(text, line_prefix(text, "connections =") +
                          R"(delivery\.destination\[0\]\.connections: must be at least 1)");
   text = head + "domain = \"a.example\"\nmessages_per_second = -1\n";
-  expect_error(text, line_prefix(text, "messages_per_second =") +
+  expect_first_error(text, line_prefix(text, "messages_per_second =") +
                          R"(delivery\.destination\[0\]\.messages_per_second: must be at least 0)");
   text = head + "domain = 7\n";
-  expect_error(text, R"(delivery\.destination\[0\]\.domain: must be a string)");
+  expect_first_error(text, R"(delivery\.destination\[0\]\.domain: must be a string)");
   text = kPools + "[delivery.destination]\ndomain = \"a.example\"\n";
-  expect_error(text, R"(delivery\.destination: must be written as \[\[delivery\.destination\]\] tables)");
+  expect_first_error(text, R"(delivery\.destination: must be written as \[\[delivery\.destination\]\] tables)");
 }
 
 TEST(DeliveryConfig, DuplicateDomainNamesBothLines) {
@@ -285,7 +254,7 @@ domain = "B.example"
 domain = "A.Example."
 )";
   int first = line_in(text, "domain = \"a.example\"");
-  expect_error(text, line_prefix(text, "domain = \"A.Example.\"") +
+  expect_first_error(text, line_prefix(text, "domain = \"A.Example.\"") +
                          R"(delivery\.destination\[2\]\.domain: 'a\.example' is already configured at line )" +
                          std::to_string(first));
 }
