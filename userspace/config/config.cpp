@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/admin_section.h"
 #include "config/classify_section.h"
 #include "config/delivery_section.h"
 #include "config/dns_section.h"
@@ -132,9 +133,13 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
       read_limits(*node.as_table(), config, diags);
     } else if (name == "spam" && node.is_table()) {
       read_spam(*node.as_table(), config, diags);
+    } else if (name == "admin" && node.is_table()) {
+      read_admin(*node.as_table(), config, diags);
+    } else if (name == "daemon" && node.is_table()) {
+      read_daemon(*node.as_table(), config, diags);
     } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay" ||
                name == "dns" || name == "delivery" || name == "classify" || name == "limits" ||
-               name == "spam") {
+               name == "spam" || name == "admin" || name == "daemon") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

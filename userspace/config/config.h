@@ -168,6 +168,29 @@ struct SpamConfig {
   uint32_t max_scan_bytes = 512 * 1024;  // larger messages are scanned up to this (like spamc -s)
 };
 
+// [admin]: the HTTP API (Prometheus /metrics, JSON views) for operators and
+// for the CLI while the daemon runs. Loopback by default: it has no
+// authentication, so whoever can reach it can read the queue.
+struct AdminConfig {
+  std::optional<Endpoint> listen =
+      Endpoint{boost::asio::ip::make_address("127.0.0.1"), 8025};  // nullopt: "" = off
+};
+
+// [daemon]: what `poolgate run` does around the mail path.
+struct DaemonConfig {
+  // After kernel setup and binding the listeners, switch to this user (and its
+  // group), keeping only CAP_NET_ADMIN (SO_MARK, route repair). "" = stay.
+  std::string user;
+  // `routes apply` + `bpf attach` at start, then keep them: a netlink watch
+  // restores deleted rules/routes and follows the mirror table's default
+  // route. `poolgate run --no-kernel-setup` turns it off for hosts where a
+  // separate privileged step owns routes and BPF.
+  bool kernel_setup = true;
+  // Besides netlink events, compare the installed routing with the plan this
+  // often (seconds; 0 = events only).
+  uint32_t route_check_s = 30;
+};
+
 struct Config {
   std::string path;  // the file it came from, for diagnostics
   RoutingConfig routing;
@@ -179,6 +202,8 @@ struct Config {
   ClassifyConfig classify;
   LimitsConfig limits;
   SpamConfig spam;
+  AdminConfig admin;
+  DaemonConfig daemon;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

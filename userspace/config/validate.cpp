@@ -1,5 +1,6 @@
 #include "config/validate.h"
 
+#include "config/admin_section.h"
 #include "config/classify_section.h"
 #include "config/limits_section.h"
 #include "config/reporter.h"
@@ -223,6 +224,8 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_classify(config, report);
   check_sender_limits(config, report);
   check_spam(config, report);
+  check_admin(config, report);
+  check_daemon(config, report);
 }
 
 }  // namespace poolgate

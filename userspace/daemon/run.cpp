@@ -3,6 +3,8 @@
 #include "common/operator_error.h"
 #include "classify/classifier.h"
 #include "daemon/control_socket.h"
+#include "daemon/kernel_keeper.h"
+#include "daemon/privileges.h"
 #include "delivery/fwmark_capability.h"
 #include "dns/dns_caching_resolver.h"
 #include "dns/dns_resolver.h"
@@ -62,19 +64,24 @@ DeliveryEngine::IsLocal local_address_check() {
 
 }  // namespace
 
-int run_daemon(const Config& config) {
+int run_daemon(const Config& config, const RunOptions& options) {
   setup_logging();
   // Delivery never sends an unmarked socket; without the right to mark, say
   // so now rather than defer every message.
   check_fwmark_capability();
+  asio::io_context io(1);
+  // The data plane first: without it nothing may be delivered.
+  std::optional<KernelKeeper> kernel;
+  if (options.kernel_setup) {
+    kernel.emplace(io, config);
+    kernel->setup();
+  }
   const RelayConfig& relay = config.relay;
   std::unique_ptr<Spool> spool = Spool::open(relay.spool);
   std::vector<std::string> problems;
   std::vector<Envelope> unfinished = spool->load_unfinished(&problems);
   for (const std::string& problem : problems) spdlog::error("spool: {}", problem);
   spdlog::info("spool {}: {} unfinished messages", relay.spool, unfinished.size());
-
-  asio::io_context io(1);
   std::optional<asio::ssl::context> tls = make_tls(relay);
   dns::Resolver resolver(io.get_executor(), config.dns);
   dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
@@ -97,6 +104,10 @@ int run_daemon(const Config& config) {
   engine.start(std::move(unfinished));
   server.start();
   control.start();
+  // Listeners are bound and the spool is open: what remains needs only
+  // CAP_NET_ADMIN.
+  drop_privileges(config);
+  if (kernel) kernel->start();
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -105,6 +116,7 @@ int run_daemon(const Config& config) {
     server.drain();
     engine.stop();
     control.close();
+    if (kernel) kernel->stop();
   });
   io.run();
   spool->close();
