@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all deps configure build test demo bench fuzz clean
+.PHONY: all deps configure build test demo bench fuzz deb clean
 
 all: build
 
@@ -28,6 +28,13 @@ bench: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# The Debian package (CPack; packaging/ and the end of CMakeLists.txt): binary,
+# BPF objects, systemd unit, configuration. Builds only what it packages (not
+# the tests), then $(BUILD)/poolgate_VERSION_ARCH.deb.
+deb: configure
+	cmake --build $(BUILD) -j $(JOBS) --target poolgate
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) build-fuzz

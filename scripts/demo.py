@@ -1,121 +1,211 @@
-"""The embedded default world, shown step by step: a gateway with a normal and a
-high-risk pool, a peer standing in for the internet, poolgate's policy routing
-and eBPF programs between them. Every step prints what an operator would look
-at; the world is torn down at the end, also on failure.
+"""`make demo`: the embedded default world, end to end.
 
-Until the relay exists (issues 3-6), connections are made by this script with
-the same SO_MARK the relay will set."""
+A gateway namespace with poolgate's normal and high-risk pools, a simulated
+internet (DNS, the recipients' MX hosts), spamd; poolgate run classifies a
+realistic mixed workload (demo_workload.py) and delivers it through policy
+routing and its eBPF programs. Printed: the operator's view of routing, the
+workload, a table of message / pool / reasons / the source address each
+recipient's MX saw, the kernel's per-pool counters (`poolgate stats`,
+`bpftool map dump`); then everything is torn down and checked gone.
+
+Exit 0 only when every row is as expected and nothing is left behind: the
+demo is a smoke test too (tests/integration/test_demo.py asserts the same
+rows in more detail).
+"""
 import argparse
+import json
 import os
 import sys
+import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from peer import RecordingServer, connect_and_send  # noqa: E402
-from relay import RawSession, Relay  # noqa: E402
-from world import PEER_V4, PEER_V6, pool_marks  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import demo_workload as wl  # noqa: E402
+from demo_world import DemoRun, Terminated  # noqa: E402
+from world import POOLS, pool_marks  # noqa: E402
 
 
 def step(title):
-    print(f"\n=== {title}")
+    print(f"\n=== {title}\n", flush=True)
 
 
-def show(ns, *cmd):
-    print(f"$ {' '.join(map(str, cmd))}")
-    print(ns.sh(*cmd).stdout.rstrip())
+def show(ns, *cmd, note=""):
+    """Prints the command as an operator types it, then its real output."""
+    print(f"$ {' '.join(map(str, cmd))}{note}")
+    result = ns.sh(*cmd, check=False)
+    print((result.stdout + result.stderr).rstrip() or "(no output)")
+    print()
+    return result
+
+
+def table(headers, rows):
+    """Aligned, colourless; a cell may hold several lines (a list)."""
+    cells = [[c if isinstance(c, list) else [str(c)] for c in row] for row in rows]
+    widths = [max([len(h)] + [len(line) for row in cells for line in row[i]])
+              for i, h in enumerate(headers)]
+    fmt = lambda parts: "  ".join(p.ljust(w) for p, w in zip(parts, widths)).rstrip()  # noqa
+    out = [fmt(headers), fmt(["-" * w for w in widths])]
+    for row in cells:
+        for n in range(max(len(c) for c in row)):
+            out.append(fmt([c[n] if n < len(c) else "" for c in row]))
+    return "\n".join(out)
+
+
+def print_world(run):
+    world = run.mw.world
+    pools = "\n".join(f"      {p['name']:<10} {', '.join(p['addresses'])} "
+                      f"(fwmark {p['fwmark']:#x}+, table {p['table']}+)" for p in POOLS)
+    print(f"""  gateway  ({world.gw.name})
+      poolgate run   127.0.0.1:2525 (submission from internal servers), spool, admin API
+      spamd          127.0.0.1:{wl.SPAMD_PORT}
+      pools:
+{pools}
+  internet ({world.peer.name})
+      DNS            203.0.113.53 (dnsmasq)""")
+    for spec in wl.PEERS:
+        domain = spec["name"].split(".", 1)[1]
+        print(f"      {spec['name']:<19} {spec['address']:<16} MX of {domain}")
+    print("      ghost.example       (no A, no MX: NXDOMAIN)")
+
+
+def print_config(run):
+    """The sections of the generated poolgate.toml this workload exercises."""
+    keep, out = False, []
+    with open(run.mw.world.config) as f:
+        for line in f:
+            if line.startswith("["):
+                keep = line.strip() in ("[classify]", "[limits]", "[spam]")
+            if keep and line.strip():
+                out.append("  " + line.rstrip())
+    print("\n".join(out))
+    print(f"\n$ poolgate --config {run.mw.world.config} check-config")
+    print(run.pg("check-config").stdout.rstrip())
+
+
+def print_workload(run, rows):
+    print(table(["#", "queue id", "envelope (MAIL FROM -> RCPT TO)", "subject"],
+                [[n, r.qid or "-", f"<{r.sender}> -> <{r.rcpt}>", r.item.subject]
+                 for n, r in enumerate(rows, 1) if r.item]))
+
+
+def print_results(rows):
+    body = []
+    for n, r in enumerate(rows, 1):
+        body.append([n, r.label, r.pool or "?", (r.reasons or "?").split(", "), r.mx,
+                     r.source or "-", r.outcome, "ok" if r.ok else "FAIL"])
+    print(table(["#", "message", "pool", "reasons", "recipient's MX",
+                 "source the MX saw", "result", "check"], body))
+    print("""
+  pool and reasons: `classified pool=... reasons=...` in poolgate's log (the same as
+  the X-Poolgate-Classification header each MX received); the DSN's from `queue show`.
+  check: pool and first reason as expected, and the source is an address of that pool.""")
+
+
+def print_kernel(run):
+    world = run.mw.world
+    show(world.gw, world.poolgate, "stats", "--pin-path", world.pin_path)
+    pins = f"{world.pin_path}/pg1_pool_stats"
+    print(f"$ bpftool map dump pinned {pins}")
+    dump = world.gw.sh("bpftool", "map", "dump", "pinned", pins).stdout
+    names = run.pool_ids()
+    print(dump_of_pools(dump, names))
+    problems = []
+    stats, seen = world.stats()["by_pool"], run.bpftool_pools()
+    for pool in ("normal", "high-risk"):
+        p = stats.get(pool, {})
+        if not p.get("connections"):
+            problems.append(f"kernel: no connections counted for {pool}")
+        if p.get("leak_drops"):
+            problems.append(f"kernel: {p['leak_drops']} leak drops for {pool}")
+        if seen.get(pool, {}).get("connections") != p.get("connections"):
+            problems.append(f"kernel: bpftool and poolgate stats differ for {pool}")
+    return problems
+
+
+def dump_of_pools(dump, names):
+    """bpftool's dump of the per-CPU array, verbatim up to the first unused
+    pool id; the rest (every slot all zero, checked) summed up in one line."""
+    entries, used = json.loads(dump), len(names)
+    unused = entries[used:]
+    zero = all(not any(v["value"].values()) for e in unused for v in e["values"])
+    lines = dump.rstrip().splitlines()
+    cut = next((i for i, line in enumerate(lines) if f'"key": {used},' in line), len(lines))
+    ids = ", ".join(f"{i} = {n}" for i, n in sorted(names.items()))
+    if not unused:
+        return "\n".join(lines)
+    return ("\n".join(lines[:cut]) +
+            f"\n    ...  keys {used}-{len(entries) - 1}: unused pool ids, every value "
+            f"{'all zero' if zero else 'NOT all zero'} ({len(lines) - cut} lines left out)\n"
+            f"(key = pool id, from pg1_pool_names: {ids}; one value per CPU)")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--poolgate", required=True)
     poolgate = os.path.abspath(parser.parse_args().poolgate)
-    relay = Relay(poolgate, tag="demo")
-    world = relay.world
-    servers = []
-    failures = 0
+    started = time.monotonic()
+    run = DemoRun(poolgate, say=lambda text: print(f"  {text}", flush=True))
+    rows, problems, exit_code = [], [], 1
     try:
-        gw, peer = world.gw, world.peer
-        step("configuration (check-config against the gateway host)")
-        print(world.pg("check-config").stdout.rstrip())
+        step("1. the world: a gateway host and a simulated internet, in network namespaces")
+        run.start()
+        print()
+        print_world(run)
+        gw = run.mw.gw
 
-        step("policy routing: poolgate routes apply")
-        print(world.pg("routes", "apply").stdout.rstrip())
-        show(gw, "ip", "-4", "rule", "show")
-        show(gw, "ip", "route", "show", "table", "100")
-        show(gw, "ip", "-6", "route", "show", "table", "102")
+        step("2. poolgate's configuration (generated; the sections this workload exercises)")
+        print_config(run)
 
-        step("eBPF data plane: poolgate bpf attach")
-        print(world.pg("bpf", "attach").stdout.rstrip())
+        step("3. policy routing, set up by poolgate run (in the gateway namespace)")
+        show(gw, "ip", "rule", "show")
+        show(gw, "ip", "-6", "rule", "show")
+        for pool, address, mark, table_id in pool_marks():
+            if address in ("198.51.100.10", "203.0.113.66", "2001:db8:203::66"):
+                family = ["-6"] if ":" in address else []
+                show(gw, "ip", *family, "route", "show", "table", table_id,
+                     note=f"   # {pool} pool, {address} (fwmark {mark:#x})")
 
-        servers = [RecordingServer(peer, PEER_V4, 25), RecordingServer(peer, PEER_V6, 25)]
-        step("marked SMTP connections to the peer's port 25: which source does the peer see?")
-        print(f"{'pool':<11}{'fwmark':<8}{'table':<7}{'expected source':<20}{'peer saw':<20}ok")
-        for pool, address, mark, table in pool_marks():
-            server = servers[1] if ":" in address else servers[0]
-            before = len(server.seen())
-            error = connect_and_send(gw, PEER_V6 if ":" in address else PEER_V4, 25,
-                                     b"EHLO demo\r\n", mark=mark)
-            seen = server.wait_for(before + 1)
-            source = seen[-1][1] if len(seen) > before else f"nothing ({error})"
-            ok = source == address
-            failures += not ok
-            print(f"{pool:<11}{mark:<#8x}{table:<7}{address:<20}{source:<20}{'yes' if ok else 'NO'}")
+        step("4. the workload: mail from internal servers into poolgate (SMTP, port 2525)")
+        rows = run.run()
+        print()
+        print_workload(run, rows)
 
-        step("an unmarked connection to port 25 (strict_smtp): dropped by tc egress")
-        error = connect_and_send(gw, PEER_V4, 25, b"EHLO rogue\r\n", timeout=1.0)
-        print(f"unmarked connect: {error or 'CONNECTED (unexpected)'}")
-        failures += error is None
+        step("5. poolgate's own bounce (DSN), waiting while example.com was suspended")
+        print(f"$ poolgate queue show {rows[-1].qid}")
+        print((run.dsn_show or "(not queued)").rstrip())
 
-        step("a misconfiguration: someone deletes the high-risk rules")
-        for family in ("-4", "-6"):
-            for line in gw.sh("ip", family, "rule", "show").stdout.splitlines():
-                if "fwmark 0x20" in line:
-                    gw.sh("ip", family, "rule", "del", "priority", line.split(":")[0])
-        error = connect_and_send(gw, PEER_V4, 25, b"EHLO leak\r\n", mark=0x200, timeout=1.0)
-        print(f"high-risk connect, routed via main: {error or 'CONNECTED (unexpected)'}")
-        print("-> the tc program dropped it (source 198.51.100.1 is not 203.0.113.66): leak_drops")
-        failures += error is None
-        print(world.pg("routes", "show", check=False).stdout.rstrip())
-        print(world.pg("routes", "apply").stdout.rstrip())
+        step("6. what happened to each message")
+        print_results(rows)
+        problems += [f"row {n} ({r.label}): {p}" for n, r in enumerate(rows, 1)
+                     for p in r.problems] + run.problems
 
-        step("a new inbound connection to a pool address (block_inbound_syn): dropped by XDP")
-        error = connect_and_send(peer, "203.0.113.66", 25, b"", timeout=1.0)
-        print(f"peer -> 203.0.113.66:25: {error or 'CONNECTED (unexpected)'}")
-
-        step("the relay: poolgate run accepts mail from an internal server (loopback)")
-        client = relay.smtp()
-        client.ehlo("mx-internal.example.com")
-        client.sendmail("newsletter@example.com", ["reader@example.org"],
-                        "Subject: clean mail\r\n\r\nHello.\r\n")
-        client.sendmail("", ["someone@example.net"],
-                        "Subject: Undelivered Mail Returned to Sender\r\n\r\nbounce\r\n")
-        client.quit()
-        smuggler = RawSession(relay.connect())
-        smuggler.reply()
-        smuggler.command("EHLO smuggler.example.com")
-        smuggler.send("MAIL FROM:<x@example.com>\r\nRCPT TO:<y@example.org>\r\nDATA\r\n")
-        [smuggler.reply() for _ in range(3)]
-        smuggler.send("hi\n.\nMAIL FROM:<forged@example.com>\r\n.\r\n")
-        print("SMTP smuggling probe (<LF>.<LF>):", smuggler.reply()[1])
-        outside = RawSession(relay.connect("198.51.100.1", netns=world.peer))
-        print("client outside client_networks:", outside.reply()[1])
-        print(relay.pg("queue", "list").stdout.rstrip())
-        relay.stop()
-
-        step("kernel counters: poolgate stats")
-        print(gw.sh(poolgate, "stats", "--pin-path", world.pin_path).stdout.rstrip())
-        step("the same maps as bpftool shows them (pool id 1 = high-risk)")
-        show(gw, "bpftool", "map", "dump", "pinned", f"{world.pin_path}/pg1_marks")
-        for name in ("pg1_pool_names", "pg1_pool_stats"):
-            show(gw, "bpftool", "map", "lookup", "pinned", f"{world.pin_path}/{name}",
-                 "key", "1", "0", "0", "0")
-        show(gw, "bpftool", "map", "dump", "pinned", f"{world.pin_path}/pg1_global")
+        step("7. the kernel's per-pool counters")
+        problems += print_kernel(run)
+    except (Exception, KeyboardInterrupt, Terminated) as e:  # reported; the world still goes
+        stopped = {Terminated: ("terminated (SIGTERM)", 143),
+                   KeyboardInterrupt: ("interrupted (Ctrl-C)", 130)}.get(type(e))
+        problems.append(stopped[0] if stopped else f"{type(e).__name__}: {e}")
+        exit_code = stopped[1] if stopped else 1
+        if run.mw and run.mw.relay:
+            print("\n--- poolgate log (last 40 lines)\n" +
+                  "\n".join(run.mw.relay_log().splitlines()[-40:]))
     finally:
-        for server in servers:
-            server.close()
-        relay.close()
-    step("torn down: namespaces, rules, programs and pins removed")
-    print("demo " + ("ok" if failures == 0 else f"FAILED ({failures} checks)"))
-    return 1 if failures else 0
+        step("8. teardown")
+        run.close()
+    left = run.leftovers()
+    if run.mw is None:
+        print("  the world was not complete: its constructor removed what it had made")
+    else:
+        print("  namespaces, routes, BPF programs and pins, spool, dnsmasq, MX peers, spamd, "
+              "poolgate: " + ("all removed" if not left else "LEFT BEHIND: " + ", ".join(left)))
+    problems += [f"left behind: {x}" for x in left]
+
+    elapsed = time.monotonic() - started
+    if problems:
+        print(f"\ndemo FAILED ({len(problems)} problems, {elapsed:.0f} s):")
+        print("\n".join(f"  - {p}" for p in problems))
+        return exit_code
+    print(f"\ndemo ok: {len(rows)} rows as expected, nothing left behind ({elapsed:.0f} s)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ packages=(
   librocksdb-dev
   libgtest-dev libgmock-dev
   libclang-rt-dev              # libFuzzer runtime for make fuzz
+  dpkg-dev                     # make deb: dpkg-shlibdeps computes the package's Depends
   # tests, demo and bench: real peers in network namespaces. Postfix (the bench's
   # baseline and smtp-source) is not here: installing it would replace a host's
   # exim4; scripts/bench_acceptance.py installs it only where that is safe.
   iproute2 iputils-ping procps util-linux iperf3 dnsmasq python3
   python3-aiosmtpd openssl     # delivery client tests: a real SMTP peer, STARTTLS certificates
   spamassassin spamd spamc rspamd  # spam scanner tests run the real daemons (spamd is its own package in Debian 12)
+  python3-prometheus-client    # admin API tests parse /metrics with Prometheus' own text-format parser
 )
 
 missing=()

@@ -31,10 +31,10 @@ asio::awaitable<std::vector<DomainCheck>> Classifier::check_domains(const Envelo
                                                                     std::string_view content) {
   std::vector<DomainCheck> checks;
   std::string sender = address_domain(envelope.sender);
-  bool aaaa = config_.classify.check_aaaa;
+  bool aaaa = config_->classify.check_aaaa;
   // A null sender has no domain to check: that message is an NDR anyway.
   if (!sender.empty()) checks.push_back(co_await check_domain(*parts_.dns, "sender", sender, aaaa));
-  if (config_.classify.check_from_domain) {
+  if (config_->classify.check_from_domain) {
     std::string from = from_domain(header_block(content));
     if (!from.empty() && from != sender)
       checks.push_back(co_await check_domain(*parts_.dns, "from", from, aaaa));
@@ -47,23 +47,44 @@ asio::awaitable<Decision> Classifier::classify(const Envelope& envelope, std::st
   Facts facts;
   facts.received_unix = envelope.received_unix ? envelope.received_unix : now_unix;
   facts.now_unix = now_unix;
-  facts.ndr = detect_ndr(envelope, content, config_.classify);
+  facts.ndr = detect_ndr(envelope, content, config_->classify);
   std::string sender_domain = address_domain(envelope.sender);
-  facts.sender_internal = sender_domain.empty() || is_internal(sender_domain, config_);
+  facts.sender_internal = sender_domain.empty() || is_internal(sender_domain, *config_);
   if (facts.ndr && parts_.surge) parts_.surge->observe_ndr(sender_domain);  // logs any alert
   facts.domains = co_await check_domains(envelope, content);
   if (parts_.limits) facts.limits = parts_.limits->check_and_count(envelope);
   if (parts_.scanner) facts.spam = co_await parts_.scanner->scan(envelope, content);
-  Decision decision = decide(facts, config_);
+  Decision decision = decide(facts, *config_);
   if (decision.action == Decision::Action::Hold) {
     // The pool it gets once verified: the same facts with the unknown
     // domains taken as existing.
     Facts verified = facts;
     for (DomainCheck& check : verified.domains)
       if (check.status == DomainStatus::Unknown) check.status = DomainStatus::Exists;
-    decision.pool = decide(verified, config_).pool;
+    decision.pool = decide(verified, *config_).pool;
   }
+  count(decision);
   co_return decision;
+}
+
+std::string reason_key(std::string_view reason) {
+  size_t end = reason.find_first_of(" (");
+  return std::string(reason.substr(0, end));
+}
+
+void Classifier::count(const Decision& decision) {
+  ++counters_.decisions[{action_name(decision.action), decision.pool}];
+  for (const std::string& reason : decision.reasons) ++counters_.reasons[reason_key(reason)];
+}
+
+const char* action_name(Decision::Action action) {
+  switch (action) {
+    case Decision::Action::Accept: return "accept";
+    case Decision::Action::Hold: return "hold";
+    case Decision::Action::TempFail: return "tempfail";
+    case Decision::Action::Reject: return "reject";
+  }
+  return "?";
 }
 
 std::string trace_header(const Decision& decision) {

@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <map>
 #include <string_view>
 
 namespace poolgate {
@@ -39,10 +40,25 @@ struct ClassifierParts {
   limits::NdrSurgeDetector* surge = nullptr;  // null: no surge detection
 };
 
+// What the classifier decided since start, for metrics.
+struct ClassifyCounters {
+  // (action, pool): ("accept", "normal"), ("hold", "high-risk"), ("tempfail", ...)
+  std::map<std::pair<std::string, std::string>, uint64_t> decisions;
+  // reason_key() of each reason given: "spam:spamd", "limit:external-per-hour"
+  std::map<std::string, uint64_t> reasons;
+};
+
 class Classifier {
  public:
-  Classifier(const Config& config, ClassifierParts parts) : config_(config), parts_(parts) {}
-  const Config& config() const { return config_; }
+  Classifier(const Config& config, ClassifierParts parts) : config_(&config), parts_(parts) {}
+  const Config& config() const { return *config_; }
+  // A reload: later messages are classified with `config` and `scanner`
+  // (both outlive their use here; the daemon keeps every generation).
+  void reconfigure(const Config& config, spam::Scanner* scanner) {
+    config_ = &config;
+    parts_.scanner = scanner;
+  }
+  const ClassifyCounters& counters() const { return counters_; }
 
   // The decision for a new message. For Action::Hold, `pool` is the pool the
   // message gets once its sender domains are verified (decide() with the
@@ -56,9 +72,19 @@ class Classifier {
   boost::asio::awaitable<std::vector<DomainCheck>> check_domains(const Envelope& envelope,
                                                                  std::string_view content);
 
-  const Config& config_;
+ private:
+  void count(const Decision& decision);
+
+  const Config* config_;
   ClassifierParts parts_;
+  ClassifyCounters counters_;
 };
+
+// A reason without its details, a label of bounded cardinality for metrics:
+// "spam:spamd score=12.3 required=5.0" -> "spam:spamd",
+// "sender-domain:no-a-no-mx example.net" -> "sender-domain:no-a-no-mx".
+std::string reason_key(std::string_view reason);
+const char* action_name(Decision::Action action);
 
 // "X-Poolgate-Classification: pool=high-risk; reasons=ndr:null-sender\r\n"
 std::string trace_header(const Decision& decision);

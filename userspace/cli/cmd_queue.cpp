@@ -3,6 +3,7 @@
 // view); changes go through the daemon's control socket when one runs (its
 // delivery engine holds the queue), else the spool is opened and changed
 // directly, to take effect at the next start.
+#include "admin/admin_client.h"
 #include "cli/commands.h"
 #include "cli/queue_format.h"
 #include "common/operator_error.h"
@@ -16,11 +17,18 @@
 namespace poolgate::cli {
 namespace {
 
+// The running daemon's queue (live recipient states) when its admin API
+// answers, else the spool as last written.
 int list(const Config& config, bool json) {
-  auto spool = Spool::open_read_only(config.relay.spool);
-  std::vector<Envelope> messages = spool->load_unfinished();
+  nlohmann::ordered_json messages;
+  if (std::optional<std::string> live = admin::admin_get(config, "/queue")) {
+    messages = nlohmann::ordered_json::parse(*live);
+  } else {
+    auto spool = Spool::open_read_only(config.relay.spool);
+    messages = queue_to_json(spool->load_unfinished());
+  }
   if (json)
-    std::cout << queue_to_json(messages).dump(2) << "\n";
+    std::cout << messages.dump(2) << "\n";
   else
     std::cout << format_queue_table(messages);
   return 0;

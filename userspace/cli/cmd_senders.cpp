@@ -6,6 +6,7 @@
 // directly and the next start picks it up.
 #include "cli/cmd_senders.h"
 
+#include "admin/admin_client.h"
 #include "common/operator_error.h"
 #include "daemon/control_socket.h"
 #include "limits/clock.h"
@@ -30,11 +31,6 @@ std::string utc(int64_t unix_time) {
   return buf;
 }
 
-std::string status_of(const limits::SenderReport& r) {
-  if (r.blocked) return r.until_release ? "blocked until released" : "blocked until " + utc(r.blocked_until);
-  if (r.last_exceeded_unix) return "over a limit at " + utc(r.last_exceeded_unix);
-  return "-";
-}
 
 }  // namespace
 
@@ -63,35 +59,58 @@ nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& 
   return out;
 }
 
-std::string format_senders_table(const std::vector<limits::SenderReport>& senders) {
+std::string format_senders_table(const nlohmann::ordered_json& senders) {
   if (senders.empty()) return "no restricted senders\n";
   std::ostringstream out;
   out << std::left << std::setw(32) << "SENDER" << std::right << std::setw(7) << "EXT/1H"
       << std::setw(7) << "INT/1H" << std::setw(9) << "RCPT/24H" << std::setw(8) << "MSG/1M"
       << "  STATUS\n";
-  for (const limits::SenderReport& r : senders) {
-    out << std::left << std::setw(32) << r.sender << std::right << std::setw(7)
-        << r.external_last_hour << std::setw(7) << r.internal_last_hour << std::setw(9)
-        << r.recipients_last_day << std::setw(8) << r.messages_last_minute << "  " << status_of(r)
-        << "\n";
-    const std::string& why = r.blocked ? r.block_reasons : r.last_reasons;
+  for (const auto& r : senders) {
+    std::string status = "-";
+    if (r.value("blocked", false)) {
+      std::string until = r.value("blocked_until", "");
+      status = until == "release" ? "blocked until released" : "blocked until " + until;
+    } else if (r.contains("last_exceeded")) {
+      status = "over a limit at " + r.value("last_exceeded", "");
+    }
+    out << std::left << std::setw(32) << r.value("sender", "") << std::right << std::setw(7)
+        << r.value("external_last_hour", uint64_t{0}) << std::setw(7)
+        << r.value("internal_last_hour", uint64_t{0}) << std::setw(9)
+        << r.value("recipients_last_day", uint64_t{0}) << std::setw(8)
+        << r.value("messages_last_minute", uint64_t{0}) << "  " << status << "\n";
+    std::string why = r.value("blocked", false) ? r.value("block_reasons", "") : r.value("last_reasons", "");
     if (!why.empty()) out << "    " << why << "\n";
   }
   return out.str();
 }
 
-int senders_list(const Config& config, bool json, bool all, std::ostream& out, int64_t now) {
-  auto spool = Spool::open_read_only(config.relay.spool);
-  std::vector<std::string> problems;
+std::vector<limits::SenderReport> senders_shown(std::vector<limits::SenderReport> reports,
+                                                bool all, int64_t now) {
   std::vector<limits::SenderReport> shown;
-  for (auto& [sender, state] : limits::read_sender_states(*spool, &problems)) {
-    limits::SenderReport report = limits::report_of(sender, state, now);
+  for (limits::SenderReport& report : reports) {
     bool live = report.external_last_hour || report.internal_last_hour ||
                 report.recipients_last_day || report.messages_last_minute;
     if (report.restricted(now) || (all && live)) shown.push_back(std::move(report));
   }
-  for (const std::string& problem : problems) std::cerr << "poolgate: skipped: " << problem << "\n";
-  if (json) out << senders_to_json(shown).dump(2) << "\n";
+  return shown;
+}
+
+int senders_list(const Config& config, bool json, bool all, std::ostream& out, int64_t now) {
+  nlohmann::ordered_json shown;
+  // The running daemon's live counters when its admin API answers, else the
+  // spool's records as last written.
+  if (std::optional<std::string> live = admin::admin_get(config, all ? "/senders?all=1" : "/senders")) {
+    shown = nlohmann::ordered_json::parse(*live);
+  } else {
+    auto spool = Spool::open_read_only(config.relay.spool);
+    std::vector<std::string> problems;
+    std::vector<limits::SenderReport> reports;
+    for (auto& [sender, state] : limits::read_sender_states(*spool, &problems))
+      reports.push_back(limits::report_of(sender, state, now));
+    for (const std::string& problem : problems) std::cerr << "poolgate: skipped: " << problem << "\n";
+    shown = senders_to_json(senders_shown(std::move(reports), all, now));
+  }
+  if (json) out << shown.dump(2) << "\n";
   else out << format_senders_table(shown);
   return 0;
 }

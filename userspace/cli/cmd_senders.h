@@ -25,6 +25,11 @@ int senders_release(const Config& config, const std::string& address, std::ostre
                     int64_t now);
 
 nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& senders);
-std::string format_senders_table(const std::vector<limits::SenderReport>& senders);
+// From senders_to_json()'s form, which is also the daemon's /senders view.
+std::string format_senders_table(const nlohmann::ordered_json& senders);
+// What `senders list` shows: restricted senders, or with `all` every sender
+// with live counters.
+std::vector<limits::SenderReport> senders_shown(std::vector<limits::SenderReport> reports,
+                                                bool all, int64_t now);
 
 }  // namespace poolgate::cli

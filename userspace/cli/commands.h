@@ -26,6 +26,7 @@ void register_stats(CLI::App& app, Runner& run);
 void register_run(CLI::App& app, const GlobalOptions& options, Runner& run);
 void register_queue(CLI::App& app, const GlobalOptions& options, Runner& run);
 void register_classify(CLI::App& app, const GlobalOptions& options, Runner& run);
+void register_pools(CLI::App& app, const GlobalOptions& options, Runner& run);
 
 // Loads the config, printing every diagnostic to stderr; nullopt on errors.
 std::optional<Config> load_or_report(const std::string& path);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   register_queue(app, options, run);
   register_classify(app, options, run);
   register_senders(app, options, run);
+  register_pools(app, options, run);
 
   try {
     app.parse(argc, argv);

@@ -56,14 +56,15 @@ nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages) {
   return out;
 }
 
-std::string format_queue_table(const std::vector<Envelope>& messages) {
+std::string format_queue_table(const nlohmann::ordered_json& messages) {
   std::string out = fmt::format("{:<18} {:>9} {:<31} {}\n", "queue id", "size", "arrival",
                                 "sender -> recipients");
-  for (const Envelope& e : messages) {
-    out += fmt::format("{:<18} {:>9} {:<31} <{}>\n", e.queue_id, e.size,
-                       rfc5322_date(e.received_unix), e.sender);
-    for (const Recipient& r : e.recipients)
-      out += fmt::format("{:>60}-> <{}> {}\n", "", r.address, state_name(r.state));
+  for (const auto& e : messages) {
+    out += fmt::format("{:<18} {:>9} {:<31} <{}>\n", e.value("queue_id", ""),
+                       e.value("size", uint64_t{0}), rfc5322_date(e.value("received", int64_t{0})),
+                       e.value("sender", ""));
+    for (const auto& r : e.value("recipients", nlohmann::ordered_json::array()))
+      out += fmt::format("{:>60}-> <{}> {}\n", "", r.value("address", ""), r.value("state", ""));
   }
   out += fmt::format("{} messages\n", messages.size());
   return out;

@@ -12,7 +12,8 @@ namespace poolgate::cli {
 
 nlohmann::ordered_json envelope_to_json(const Envelope& envelope);
 nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages);
-std::string format_queue_table(const std::vector<Envelope>& messages);
+// From queue_to_json()'s form, which is also the daemon's /queue view.
+std::string format_queue_table(const nlohmann::ordered_json& messages);
 std::string format_envelope(const Envelope& envelope);
 
 }  // namespace poolgate::cli

@@ -1,13 +1,16 @@
 #include "daemon/run.h"
 
-#include "common/operator_error.h"
 #include "classify/classifier.h"
+#include "common/operator_error.h"
+#include "daemon/admin_api.h"
 #include "daemon/control_socket.h"
+#include "daemon/generations.h"
 #include "daemon/kernel_keeper.h"
 #include "daemon/privileges.h"
 #include "delivery/fwmark_capability.h"
 #include "dns/dns_caching_resolver.h"
 #include "dns/dns_resolver.h"
+#include "kernel/stats.h"
 #include "limits/ndr_surge.h"
 #include "limits/sender_control.h"
 #include "limits/sender_limits.h"
@@ -15,7 +18,6 @@
 #include "queue/delivery_engine.h"
 #include "relay/server.h"
 #include "routing/local_addresses.h"
-#include "spam/scanner.h"
 #include "spool/spool.h"
 
 #include <boost/asio/signal_set.hpp>
@@ -24,6 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -62,38 +65,55 @@ DeliveryEngine::IsLocal local_address_check() {
   return [all](const asio::ip::address& address) { return all.count(address) > 0; };
 }
 
+// The pinned counter maps, opened while the daemon may still open them
+// (before dropping privileges). Without a data plane (--no-kernel-setup and
+// nothing attached yet) /metrics simply has no kernel families.
+std::optional<StatsMaps> open_kernel_maps(const Config& config) {
+  try {
+    return StatsMaps(config.kernel.pin_path);
+  } catch (const std::exception& e) {
+    spdlog::warn("metrics: no kernel counters: {}", e.what());
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
-int run_daemon(const Config& config, const RunOptions& options) {
+int run_daemon(const Config& initial, const RunOptions& options) {
   setup_logging();
   // Delivery never sends an unmarked socket; without the right to mark, say
   // so now rather than defer every message.
   check_fwmark_capability();
   asio::io_context io(1);
+  Generations generations(io.get_executor(), initial);
+  const Config& config = *generations.current().config;
+
   // The data plane first: without it nothing may be delivered.
   std::optional<KernelKeeper> kernel;
   if (options.kernel_setup) {
     kernel.emplace(io, config);
     kernel->setup();
   }
+  std::optional<StatsMaps> kernel_maps = open_kernel_maps(config);
+
   const RelayConfig& relay = config.relay;
   std::unique_ptr<Spool> spool = Spool::open(relay.spool);
   std::vector<std::string> problems;
   std::vector<Envelope> unfinished = spool->load_unfinished(&problems);
   for (const std::string& problem : problems) spdlog::error("spool: {}", problem);
   spdlog::info("spool {}: {} unfinished messages", relay.spool, unfinished.size());
+
   std::optional<asio::ssl::context> tls = make_tls(relay);
   dns::Resolver resolver(io.get_executor(), config.dns);
   dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
   DeliveryEngine engine(io, config, *spool, dns, local_address_check());
 
   // Classification: every message's pool is decided before its 250.
-  std::unique_ptr<spam::Scanner> scanner =
-      spam::make_scanner(io.get_executor(), config.spam, relay.client_networks);
   limits::SpoolCounterStore counter_store(*spool, std::time(nullptr));
   limits::SenderLimits sender_limits(config.limits, relay.internal_domains, counter_store);
   limits::NdrSurgeDetector surge(config.limits);
-  classify::Classifier classifier(config, {&dns, scanner.get(), &sender_limits, &surge});
+  classify::Classifier classifier(
+      config, {&dns, generations.current().scanner.get(), &sender_limits, &surge});
   engine.set_classifier(&classifier);
 
   RelayServer server(io, relay, *spool, tls ? &*tls : nullptr);
@@ -101,13 +121,60 @@ int run_daemon(const Config& config, const RunOptions& options) {
   server.on_queued([&engine](Envelope envelope) { engine.add(std::move(envelope)); });
   limits::SenderLimitsControl sender_control(sender_limits);
   ControlSocket control(io, engine, sender_control, control_socket_path(relay.spool));
+
+  admin::DaemonCounters counters{std::time(nullptr)};
+  admin::MetricSources sources{&config, &engine, &classifier, &sender_limits, &surge,
+                               &counter_store, &dns, &server, spool.get(),
+                               kernel ? &*kernel : nullptr, kernel_maps ? &*kernel_maps : nullptr,
+                               &counters};
+  std::unique_ptr<admin::HttpServer> admin = start_admin_api(io, config, sources);
+
   engine.start(std::move(unfinished));
   server.start();
   control.start();
-  // Listeners are bound and the spool is open: what remains needs only
-  // CAP_NET_ADMIN.
+  // Listeners are bound, the spool and the maps are open: what remains needs
+  // only CAP_NET_ADMIN.
   drop_privileges(config);
   if (kernel) kernel->start();
+
+  // SIGHUP: a new generation for what can change while running; an invalid
+  // file changes nothing.
+  auto reload = [&] {
+    const Config& running = *generations.current().config;
+    const Generation* next = generations.load(options.config_path);
+    if (!next) {
+      ++counters.reloads_refused;
+      spdlog::error("reload: {} is invalid; still running the previous configuration",
+                    options.config_path);
+      return;
+    }
+    const Config& fresh = *next->config;
+    for (const std::string& key : restart_only_changes(running, fresh))
+      spdlog::warn("reload: {} changed; it takes effect at the next restart", key);
+    engine.reconfigure(fresh);
+    classifier.reconfigure(fresh, next->scanner.get());
+    sender_limits.reconfigure(fresh.limits, fresh.relay.internal_domains);
+    sources.config = &fresh;
+    if (kernel) {
+      try {
+        kernel->reconfigure(fresh);
+      } catch (const std::exception& e) {
+        spdlog::error("reload: kernel: {}", e.what());
+      }
+    }
+    ++counters.reloads;
+    spdlog::info("reload: {} applied (generation {}; pools {})", options.config_path,
+                 generations.count(), fresh.pools.size());
+  };
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      wait_hangup();
+    });
+  };
+  wait_hangup();
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -116,7 +183,10 @@ int run_daemon(const Config& config, const RunOptions& options) {
     server.drain();
     engine.stop();
     control.close();
+    if (admin) admin->close();
     if (kernel) kernel->stop();
+    boost::system::error_code ignored;
+    hangup.cancel(ignored);
   });
   io.run();
   spool->close();

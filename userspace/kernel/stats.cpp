@@ -61,26 +61,29 @@ std::vector<std::pair<const char*, uint64_t>> global_fields(const Stats& s) {
 
 }  // namespace
 
-Stats read_stats(const std::string& pin_path) {
-  const UniqueFd names = require_pinned_map(pin_path, PG_MAP_POOL_NAMES);
-  const UniqueFd pools = require_pinned_map(pin_path, PG_MAP_POOL_STATS);
-  const UniqueFd global = require_pinned_map(pin_path, PG_MAP_GLOBAL);
+StatsMaps::StatsMaps(const std::string& pin_path)
+    : names_(require_pinned_map(pin_path, PG_MAP_POOL_NAMES)),
+      pools_(require_pinned_map(pin_path, PG_MAP_POOL_STATS)),
+      global_(require_pinned_map(pin_path, PG_MAP_GLOBAL)) {}
 
+Stats StatsMaps::read() const {
   Stats stats;
   for (uint32_t slot = 0; slot < PG_MAX_POOLS; ++slot) {
     pg_pool_name name{};
-    if (bpf_map_lookup_elem(names.get(), &slot, &name) != 0 || name.name[0] == '\0') continue;
-    PoolStats pool = sum_pool(lookup_percpu<pg_pool_counters>(pools.get(), slot, PG_MAP_POOL_STATS));
+    if (bpf_map_lookup_elem(names_.get(), &slot, &name) != 0 || name.name[0] == '\0') continue;
+    PoolStats pool = sum_pool(lookup_percpu<pg_pool_counters>(pools_.get(), slot, PG_MAP_POOL_STATS));
     pool.name.assign(name.name, strnlen(name.name, sizeof name.name));
     stats.pools.push_back(std::move(pool));
   }
-  for (const pg_global_counters& c : lookup_percpu<pg_global_counters>(global.get(), 0, PG_MAP_GLOBAL)) {
+  for (const pg_global_counters& c : lookup_percpu<pg_global_counters>(global_.get(), 0, PG_MAP_GLOBAL)) {
     stats.unmarked_smtp_drops += c.unmarked_smtp_drops;
     stats.inbound_syn_drops += c.inbound_syn_drops;
     stats.unknown_mark_drops += c.unknown_mark_drops;
   }
   return stats;
 }
+
+Stats read_stats(const std::string& pin_path) { return StatsMaps(pin_path).read(); }
 
 std::string format_stats_table(const Stats& stats) {
   // Width of each column: its header or its widest value.

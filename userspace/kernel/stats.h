@@ -2,6 +2,8 @@
 // config needed), per pool and global, as a table or as JSON.
 #pragma once
 
+#include "kernel/unique_fd.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -26,6 +28,20 @@ struct Stats {
   uint64_t unmarked_smtp_drops = 0;
   uint64_t inbound_syn_drops = 0;
   uint64_t unknown_mark_drops = 0;
+};
+
+// The three maps read_stats() reads, opened once: the daemon opens them before
+// it drops privileges (the pins are root's; open fds stay usable) and reads
+// them for every /metrics scrape. A re-attach reuses the pins' maps, so the
+// fds stay current.
+class StatsMaps {
+ public:
+  // Throws OperatorError like read_stats().
+  explicit StatsMaps(const std::string& pin_path);
+  Stats read() const;
+
+ private:
+  UniqueFd names_, pools_, global_;
 };
 
 // Sums the per-CPU counters under pin_path. Throws OperatorError ("no poolgate

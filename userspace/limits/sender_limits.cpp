@@ -38,7 +38,14 @@ const char* limit_name(Limit limit) {
 SenderLimits::SenderLimits(const LimitsConfig& config,
                            const std::vector<std::string>& internal_domains, CounterStore& store,
                            Clock clock)
-    : config_(config), store_(store), clock_(std::move(clock)) {
+    : store_(store), clock_(std::move(clock)) {
+  reconfigure(config, internal_domains);
+}
+
+void SenderLimits::reconfigure(const LimitsConfig& config,
+                               const std::vector<std::string>& internal_domains) {
+  config_ = config;
+  internal_domains_.clear();
   for (const std::string& domain : internal_domains) internal_domains_.insert(normalise_domain(domain));
 }
 

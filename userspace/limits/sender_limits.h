@@ -74,6 +74,9 @@ class SenderLimits {
   // `sender` is normalised like sender_key().
   bool release(const std::string& sender);
 
+  // A reload: new limits and action from the next message on; counts kept.
+  void reconfigure(const LimitsConfig& config, const std::vector<std::string>& internal_domains);
+
   // Every sender the store knows, at the clock's now.
   std::vector<SenderReport> report() const;
   const LimitCounters& counters() const { return counters_; }

@@ -22,7 +22,7 @@ namespace asio = boost::asio;
 DeliveryEngine::DeliveryEngine(asio::io_context& io, const Config& config, Spool& spool,
                                dns::DnsLookup& dns, IsLocal is_local)
     : io_(io),
-      config_(config),
+      config_(&config),
       spool_(spool),
       dns_(dns),
       is_local_(std::move(is_local)),
@@ -30,12 +30,28 @@ DeliveryEngine::DeliveryEngine(asio::io_context& io, const Config& config, Spool
       tls_(std::make_unique<asio::ssl::context>(make_client_tls_context())),
       rng_(std::random_device{}()),
       tick_(io) {
-  for (const PoolConfig& pool : config.pools) pickers_.emplace(pool.name, SourcePicker(pool));
+  make_pickers();
   for (const auto& [name, value] : spool_.list_meta(kSuspendedDomainMeta))
     suspended_.insert(normalize_domain(name.substr(std::string_view(kSuspendedDomainMeta).size())));
 }
 
 DeliveryEngine::~DeliveryEngine() = default;
+
+void DeliveryEngine::make_pickers() {
+  pickers_.clear();
+  for (const PoolConfig& pool : config_->pools)
+    pickers_.emplace(pool.name, std::make_shared<SourcePicker>(pool));
+}
+
+void DeliveryEngine::reconfigure(const Config& config) {
+  config_ = &config;
+  retry_ = RetryPolicy::from(config.delivery);
+  make_pickers();
+  // Destinations keep their per-domain limits until they are next created;
+  // a new limit or TLS policy for an existing one is taken over here.
+  for (auto& [key, dest] : destinations_) dest->reconfigure(config.delivery);
+  kick_all();
+}
 
 const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
   // Bounces (null reverse-path, RFC 5321 4.5.5) always go through the
@@ -44,8 +60,8 @@ const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
   if (envelope.sender.empty()) return high_risk;
   // The classifier's decision, when the message has one and its pool still
   // exists (a reload may have removed it: then the default, not a dead end).
-  if (!envelope.pool.empty() && config_.find_pool(envelope.pool)) return envelope.pool;
-  return config_.classify.default_pool;
+  if (!envelope.pool.empty() && config_->find_pool(envelope.pool)) return envelope.pool;
+  return config_->classify.default_pool;
 }
 
 void DeliveryEngine::start(std::vector<Envelope> recovered) {
@@ -102,7 +118,7 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
     std::vector<classify::DomainCheck> checks =
         co_await classifier_->check_domains(envelope, headers);
     int64_t now = std::time(nullptr);
-    classify::Decision decision = classify::resolve_hold(envelope, checks, config_, now);
+    classify::Decision decision = classify::resolve_hold(envelope, checks, *config_, now);
     it = messages_.find(queue_id);
     if (it == messages_.end() || stopping_) co_return;
     if (decision.action != classify::Decision::Action::Hold) {
@@ -120,7 +136,7 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
     // a failure, so this is a fresh lookup).
     // Every 30 s, or sooner when dns_unknown_after_s is short, so a hold
     // never lasts much past it.
-    uint32_t every = std::clamp<uint32_t>(config_.classify.dns_unknown_after_s / 2, 1,
+    uint32_t every = std::clamp<uint32_t>(config_->classify.dns_unknown_after_s / 2, 1,
                                           kHoldRecheckSeconds);
     auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(every));
     hold_timers_.insert(wait);  // stop() cancels it, so SIGTERM does not wait for it
@@ -137,7 +153,7 @@ void DeliveryEngine::schedule(Job job, int64_t due_unix) {
 std::shared_ptr<Destination> DeliveryEngine::destination_ptr(const DestinationKey& key) {
   auto it = destinations_.find(key);
   if (it == destinations_.end())
-    it = destinations_.emplace(key, std::make_shared<Destination>(key, config_.delivery)).first;
+    it = destinations_.emplace(key, std::make_shared<Destination>(key, config_->delivery)).first;
   return it->second;
 }
 
@@ -155,7 +171,7 @@ void DeliveryEngine::kick(Destination& dest) {
     ++dest.waking;
   }
   while (dest.ready.size() > dest.waking && dest.active < dest.connection_limit &&
-         connections_ < config_.delivery.max_concurrent_connections) {
+         connections_ < config_->delivery.max_concurrent_connections) {
     std::optional<Job> job = next_job(dest);
     if (!job) break;
     ++dest.active;
@@ -238,6 +254,41 @@ EngineStats DeliveryEngine::stats() const {
   out.deferred_jobs = deferred_.size();
   for (const auto& [key, dest] : destinations_) out.ready_jobs += dest->ready.size();
   out.connections = connections_;
+  for (const auto& [id, message] : messages_)
+    if (message.envelope.hold_for_dns) ++out.held_for_dns;
+  return out;
+}
+
+std::vector<QueueDepth> DeliveryEngine::queue_depths() const {
+  std::map<DestinationKey, QueueDepth> by_key;
+  for (const auto& [id, message] : messages_) {
+    if (message.deleted) continue;
+    for (const auto& [domain, recipients] : pending_by_domain(message.envelope)) {
+      DestinationKey key{message.pool, domain};
+      QueueDepth& depth = by_key[key];
+      depth.key = key;
+      ++depth.messages;
+      depth.recipients += recipients.size();
+    }
+  }
+  std::vector<QueueDepth> out;
+  out.reserve(by_key.size());
+  for (auto& [key, depth] : by_key) out.push_back(std::move(depth));
+  std::stable_sort(out.begin(), out.end(), [](const QueueDepth& a, const QueueDepth& b) {
+    return a.recipients > b.recipients;
+  });
+  return out;
+}
+
+std::vector<Envelope> DeliveryEngine::snapshot() const {
+  std::vector<Envelope> out;
+  out.reserve(messages_.size());
+  for (const auto& [id, message] : messages_)
+    if (!message.deleted) out.push_back(message.envelope);
+  std::sort(out.begin(), out.end(), [](const Envelope& a, const Envelope& b) {
+    return a.received_unix != b.received_unix ? a.received_unix < b.received_unix
+                                              : a.queue_id < b.queue_id;
+  });
   return out;
 }
 

@@ -48,6 +48,11 @@ namespace classify {
 class Classifier;
 }
 
+// Recipients' final or retry outcomes, since start.
+struct OutcomeCounts {
+  uint64_t delivered = 0, deferred = 0, bounced = 0;
+};
+
 struct EngineStats {
   size_t messages = 0;       // in the queue
   size_t ready_jobs = 0;     // due now, waiting for a connection
@@ -55,6 +60,16 @@ struct EngineStats {
   uint32_t connections = 0;  // open or opening
   uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
   uint64_t dsns = 0;                                  // DSNs generated
+  std::map<std::string, OutcomeCounts> outcomes_by_pool;
+  uint64_t held_for_dns = 0;  // messages waiting for their sender domain check
+};
+
+// What waits in the queue for one (pool, recipient domain): for metrics and
+// the admin API's /queue view.
+struct QueueDepth {
+  DestinationKey key;
+  uint64_t messages = 0;    // messages with a pending recipient here
+  uint64_t recipients = 0;  // pending (queued or deferred) recipients
 };
 
 class DeliveryEngine : public QueueControl {
@@ -72,6 +87,12 @@ class DeliveryEngine : public QueueControl {
   // Held messages (sender domain unverified) are checked again with it
   // before delivery; without one they go out as stored.
   void set_classifier(classify::Classifier* classifier) { classifier_ = classifier; }
+  // A reload (SIGHUP): new pools, weights, delivery limits and retry times
+  // apply to connections opened from now on; open ones finish with what they
+  // have. `config` must outlive the engine's use of it (the daemon keeps
+  // every generation). Messages of a pool that no longer exists wait
+  // (4.3.5, deferred) until it returns.
+  void reconfigure(const Config& config);
   // No new connections; open ones end after their current message.
   void stop();
 
@@ -82,6 +103,10 @@ class DeliveryEngine : public QueueControl {
   std::string resume(const std::string& domain) override;
 
   EngineStats stats() const;
+  // Pending recipients by (pool, domain), largest first.
+  std::vector<QueueDepth> queue_depths() const;
+  // Every queued message as it stands now (recipients' states included).
+  std::vector<Envelope> snapshot() const;
   const std::string& pool_of(const Envelope& envelope) const;
 
  private:
@@ -90,6 +115,8 @@ class DeliveryEngine : public QueueControl {
     std::string mx_host;  // "" when no connection was made
     DeliveryRecord record;
   };
+
+  void make_pickers();
 
   // Scheduling (delivery_engine.cpp).
   void enqueue(QueuedMessage& message);
@@ -137,14 +164,14 @@ class DeliveryEngine : public QueueControl {
   void bounce_now(QueuedMessage& message, const smtp::Reply& reply);
 
   boost::asio::io_context& io_;
-  const Config& config_;
+  const Config* config_;  // the current generation (reconfigure())
   Spool& spool_;
   dns::DnsLookup& dns_;
   IsLocal is_local_;
   classify::Classifier* classifier_ = nullptr;
   RetryPolicy retry_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::map<std::string, SourcePicker> pickers_;  // by pool name
+  std::map<std::string, std::shared_ptr<SourcePicker>> pickers_;  // by pool name
   std::unordered_map<std::string, QueuedMessage> messages_;
   std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
   std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)

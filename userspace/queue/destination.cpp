@@ -4,11 +4,14 @@
 
 namespace poolgate {
 
-Destination::Destination(DestinationKey k, const DeliveryConfig& config)
-    : key(std::move(k)),
-      connection_limit(config.connections_per_destination),
-      messages_per_second(config.messages_per_second),
-      tls(config.tls) {
+Destination::Destination(DestinationKey k, const DeliveryConfig& config) : key(std::move(k)) {
+  reconfigure(config);
+}
+
+void Destination::reconfigure(const DeliveryConfig& config) {
+  connection_limit = config.connections_per_destination;
+  messages_per_second = config.messages_per_second;
+  tls = config.tls;
   if (const DestinationConfig* override = config.find_destination(key.domain)) {
     if (override->tls) tls = *override->tls;
     if (override->connections) connection_limit = *override->connections;

@@ -42,6 +42,8 @@ struct Destination {
   std::chrono::steady_clock::time_point next_send{};
 
   Destination(DestinationKey k, const DeliveryConfig& config);
+  // Limits and TLS policy from `config` (its override for key.domain, if any).
+  void reconfigure(const DeliveryConfig& config);
   // The wait before the next message may go, and books its slot.
   std::chrono::steady_clock::duration reserve_send_slot(std::chrono::steady_clock::time_point now);
 };

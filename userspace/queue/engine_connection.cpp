@@ -23,9 +23,9 @@ constexpr size_t kAddressesPerAttempt = 5;
 
 ClientOptions DeliveryEngine::client_options(const Destination& dest, const PoolConfig& pool,
                                              const std::string& mx_host) const {
-  const DeliveryConfig& d = config_.delivery;
+  const DeliveryConfig& d = config_->delivery;
   ClientOptions options;
-  options.ehlo_name = pool.ehlo.empty() ? config_.relay.hostname : pool.ehlo;
+  options.ehlo_name = pool.ehlo.empty() ? config_->relay.hostname : pool.ehlo;
   options.tls = dest.tls == TlsMode::Off        ? TlsPolicy::Off
                 : dest.tls == TlsMode::Required ? TlsPolicy::Required
                                                 : TlsPolicy::Opportunistic;
@@ -43,13 +43,15 @@ ClientOptions DeliveryEngine::client_options(const Destination& dest, const Pool
 }
 
 asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> dest, Job first) {
-  const PoolConfig* pool = config_.find_pool(dest->key.pool);
+  const PoolConfig* pool = config_->find_pool(dest->key.pool);
   std::optional<Job> job = std::move(first);
   if (!pool) {
     fail_destination(*dest, std::move(*job),
                      smtp::make_reply(451, "4.3.5", "no pool named " + dest->key.pool), false, {});
   } else {
-    SourcePicker& picker = pickers_.at(pool->name);
+    // Shared: a reload replaces pickers_, this connection keeps its own.
+    std::shared_ptr<SourcePicker> picker_ref = pickers_.at(pool->name);
+    SourcePicker& picker = *picker_ref;
     mx::Families families{picker.has_family(false), picker.has_family(true)};
     mx::NextHopPlan plan =
         co_await mx::resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
@@ -68,7 +70,7 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       std::optional<SourceBinding> source = picker.pick(hop.address.is_v6());
       if (!source) continue;  // resolve_next_hops already kept to our families
       SmtpClient client(io_.get_executor(), *source,
-                        asio::ip::tcp::endpoint(hop.address, config_.delivery.port),
+                        asio::ip::tcp::endpoint(hop.address, config_->delivery.port),
                         client_options(*dest, *pool, hop.host));
       if (!co_await client.open()) {
         last_failure = client.failure();
@@ -95,7 +97,7 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     }
   }
   --dest->active;
-  bool was_full = connections_-- >= config_.delivery.max_concurrent_connections;
+  bool was_full = connections_-- >= config_->delivery.max_concurrent_connections;
   if (was_full) kick_all();
   else kick(*dest);
 }
@@ -123,7 +125,7 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
       record(job, result.recipients, {mx_host, result.record});
     }
     ++sent;
-    if (!client.usable() || stopping_ || sent >= config_.delivery.max_messages_per_connection)
+    if (!client.usable() || stopping_ || sent >= config_->delivery.max_messages_per_connection)
       break;
     std::optional<Job> next = next_job(dest);
     if (!next) next = co_await wait_idle(dest);
@@ -133,7 +135,7 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
 }
 
 asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest) {
-  uint32_t idle_ms = config_.delivery.connection_idle_ms;
+  uint32_t idle_ms = config_->delivery.connection_idle_ms;
   if (idle_ms == 0 || stopping_) co_return std::nullopt;
   auto idle = std::make_shared<IdleConnection>(io_.get_executor());
   idle->timer.expires_after(std::chrono::milliseconds(idle_ms));

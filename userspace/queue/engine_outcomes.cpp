@@ -65,6 +65,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
   std::vector<size_t> changed, retry;
   std::vector<dsn::RecipientReport> failed, delayed;
   bool warn = !message.delay_warned && retry_.delay_warning_due(envelope.received_unix, now);
+  OutcomeCounts& pool_outcomes = counters_.outcomes_by_pool[message.pool];
 
   for (const RecipientResult& raw : results) {
     if (raw.recipient >= envelope.recipients.size()) continue;
@@ -91,10 +92,12 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
       case Outcome::Delivered:
         recipient.state = RecipientState::Delivered;
         ++counters_.delivered;
+        ++pool_outcomes.delivered;
         break;
       case Outcome::PermFail:
         recipient.state = RecipientState::Failed;
         ++counters_.bounced;
+        ++pool_outcomes.bounced;
         failed.push_back(report(result.recipient, dsn::Action::Failed, result, mta, now));
         break;
       case Outcome::TempFail: {
@@ -106,6 +109,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
                               std::max<int64_t>(now + 1, envelope.received_unix +
                                                              int64_t(retry_.max_lifetime_s)));
         ++counters_.deferred;
+        ++pool_outcomes.deferred;
         retry.push_back(result.recipient);
         if (warn) {
           auto r = report(result.recipient, dsn::Action::Delayed, result, mta, now);
@@ -156,9 +160,9 @@ asio::awaitable<void> DeliveryEngine::persist(std::string queue_id, std::vector<
 asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const std::string& content,
                                                std::vector<dsn::RecipientReport> reports) {
   dsn::DsnOptions options;
-  options.reporting_mta = config_.relay.hostname;
+  options.reporting_mta = config_->relay.hostname;
   options.now_unix = std::time(nullptr);
-  options.max_returned_bytes = config_.delivery.dsn_max_returned_bytes;
+  options.max_returned_bytes = config_->delivery.dsn_max_returned_bytes;
   std::optional<dsn::Dsn> notice = dsn::build(original, content, reports, options);
   if (!notice) co_return;  // NOTIFY=NEVER, or a bounce about a bounce
   // Our own bounces are NDRs like any other: the high-risk pool, with the

@@ -1,0 +1,103 @@
+"""SIGHUP reload of a running `poolgate run`:
+
+    a changed weight        new connections follow it (all mail moves from
+                            198.51.100.10 to .11), an SMTP session open across
+                            the reload completes, nothing queued is lost
+    a changed limit         [limits] messages_per_minute applies to the next
+                            message (high-risk, limit:messages-per-minute)
+    an invalid config       refused and logged; the daemon keeps running the
+                            previous one; the refusal is counted in /metrics
+"""
+import signal
+import unittest
+
+import pgtest
+from admin_http import scrape, value
+from delivery_checks import messages_to, wait_for
+from mailworld import MailWorld
+from world import POOLS
+
+
+def body(marker):
+    return (f"Subject: {marker}\r\nFrom: <a@example.com>\r\nTo: <x@example.net>\r\n"
+            f"Message-ID: <{marker}@client.example.com>\r\n\r\n{marker}\r\n")
+
+
+def pools_with_weights(weights):
+    return [dict(POOLS[0], weights=weights), POOLS[1]]
+
+
+class Reload(unittest.TestCase):
+    def setUp(self):
+        # One connection per message, so each message shows the source picked
+        # for it (an idle connection would carry on from its old address).
+        self.mw = MailWorld(pgtest.poolgate(), tag="rld", pools=pools_with_weights([1, 0, 1]),
+                            delivery={"connection_idle_ms": 0, "max_messages_per_connection": 1},
+                            limits={"messages_per_minute": 0, "recipients_per_day": 0,
+                                    "external_recipients_per_hour": 0})
+        self.addCleanup(self.mw.close)
+
+    def reload(self, expect="applied"):
+        marker = " applied (generation " if expect == "applied" else " is invalid; "
+        before = self.mw.relay_log().count(marker)
+        self.mw.relay.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.mw.relay_log().count(marker) > before, 10,
+                 f"reload {expect} in the log")
+
+    def send(self, prefix, count):
+        for i in range(count):
+            self.mw.submit("a@example.com", [f"{prefix}{i}@example.net"], body(f"{prefix}{i}"))
+        rcpts = [f"{prefix}{i}@example.net" for i in range(count)]
+        wait_for(lambda: all(messages_to(self.mw, r) for r in rcpts), 20, f"{prefix} delivered")
+        return {m["peer"] for r in rcpts for _, m in messages_to(self.mw, r)}
+
+    def test_weight_change_moves_new_connections(self):
+        mw = self.mw
+        self.assertEqual(self.send("before", 4), {"198.51.100.10"})
+        # A session opened before the reload and finished after it.
+        smtp = mw.relay.smtp()
+        smtp.ehlo("client.example.com")
+        smtp.mail("a@example.com")
+        smtp.rcpt("across@example.net")
+        mw._pools = pools_with_weights([0, 1, 1])
+        mw.write_delivery_config()
+        self.reload()
+        code, _ = smtp.data(body("across").encode())
+        self.assertEqual(code, 250)
+        smtp.quit()
+        self.assertEqual(self.send("after", 4), {"198.51.100.11"})
+        wait_for(lambda: messages_to(mw, "across@example.net"), 20, "the session's message")
+        self.assertEqual(value(scrape(mw.gw), "poolgate_config_reloads", result="applied"), 1)
+
+    def test_limit_change_applies_to_the_next_message(self):
+        mw = self.mw
+        mw.settings["limits"]["messages_per_minute"] = 1
+        mw.write_delivery_config()
+        self.reload()
+        mw.submit("a@example.com", ["l1@example.net"], body("l1"))
+        qid = mw.submit("a@example.com", ["l2@example.net"], body("l2"))
+        wait_for(lambda: f"{qid}: classified pool=high-risk" in mw.relay_log(), 10,
+                 "the second message over the new limit")
+        self.assertIn("limit:messages-per-minute 2>1", mw.relay_log())
+
+    def test_invalid_config_is_refused_and_the_old_one_kept(self):
+        mw = self.mw
+        config = mw.world.config
+        with open(config) as f:
+            good = f.read()
+        with open(config, "w") as f:
+            f.write(good.replace("[delivery]", "[delivery]\nno_such_key = 1", 1))
+        self.reload(expect="invalid")
+        self.assertIn("no_such_key", mw.relay_log())
+        self.assertTrue(mw.relay.alive())
+        # Still the old weights, still delivering.
+        self.assertEqual(self.send("still", 2), {"198.51.100.10"})
+        m = scrape(mw.gw)
+        self.assertEqual(value(m, "poolgate_config_reloads", result="refused"), 1)
+        self.assertEqual(value(m, "poolgate_config_reloads", result="applied"), 0)
+        with open(config, "w") as f:
+            f.write(good)
+
+
+if __name__ == "__main__":
+    pgtest.main()

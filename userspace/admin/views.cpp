@@ -1,0 +1,75 @@
+#include "admin/views.h"
+
+#include "cli/cmd_senders.h"
+#include "cli/queue_format.h"
+#include "kernel/stats.h"
+#include "limits/sender_limits.h"
+#include "pools/address_plan.h"
+#include "queue/delivery_engine.h"
+#include "routing/policy_routes.h"
+
+#include <sstream>
+
+namespace poolgate::admin {
+
+using nlohmann::ordered_json;
+
+ordered_json queue_view(const DeliveryEngine& engine) {
+  return cli::queue_to_json(engine.snapshot());
+}
+
+ordered_json senders_view(const limits::SenderLimits& limits, bool all, int64_t now) {
+  return cli::senders_to_json(cli::senders_shown(limits.report(), all, now));
+}
+
+ordered_json pools_view(const Config& config, const DeliveryEngine* engine,
+                        const StatsMaps* kernel_maps) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> waiting;  // pool -> (messages, recipients)
+  if (engine)
+    for (const QueueDepth& depth : engine->queue_depths()) {
+      waiting[depth.key.pool].first += depth.messages;
+      waiting[depth.key.pool].second += depth.recipients;
+    }
+  std::optional<Stats> kernel;
+  if (kernel_maps) {
+    try {
+      kernel = kernel_maps->read();
+    } catch (const std::exception&) {
+      // Shown as "kernel": null: the pins are gone, the view still answers.
+    }
+  }
+  std::vector<PoolAddress> addresses = plan_addresses(config);
+  ordered_json pools = ordered_json::array();
+  for (size_t id = 0; id < config.pools.size(); ++id) {
+    const PoolConfig& pool = config.pools[id];
+    ordered_json entry = {{"name", pool.name}, {"ehlo", pool.ehlo}};
+    ordered_json list = ordered_json::array();
+    for (const PoolAddress& a : addresses) {
+      if (a.pool_id != id) continue;
+      list.push_back({{"address", a.address.to_string()},
+                      {"fwmark", a.fwmark},
+                      {"table", a.table},
+                      {"weight", a.index < pool.weights.size() ? pool.weights[a.index] : 1}});
+    }
+    entry["addresses"] = std::move(list);
+    entry["queued_messages"] = waiting[pool.name].first;
+    entry["queued_recipients"] = waiting[pool.name].second;
+    entry["kernel"] = nullptr;
+    if (kernel)
+      for (const PoolStats& s : kernel->pools)
+        if (s.name == pool.name) entry["kernel"] = stats_to_json({{s}, 0, 0, 0})["pools"][0];
+    pools.push_back(std::move(entry));
+  }
+  return {{"pools", std::move(pools)}};
+}
+
+ordered_json routes_view(const Config& config) {
+  std::ostringstream report;
+  int status = routes_show(config, report);
+  ordered_json lines = ordered_json::array();
+  std::istringstream in(report.str());
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return {{"in_sync", status == 0}, {"report", std::move(lines)}};
+}
+
+}  // namespace poolgate::admin

@@ -1,0 +1,69 @@
+// `poolgate pools [--json]`: each pool's addresses (fwmark, table, weight),
+// what waits for it in the queue and its kernel counters. From the running
+// daemon's admin API (/pools) when it answers, else from the config and the
+// pinned maps (no queue figures then).
+#include "admin/admin_client.h"
+#include "admin/views.h"
+#include "cli/commands.h"
+#include "kernel/stats.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace poolgate::cli {
+namespace {
+
+nlohmann::ordered_json offline_pools(const Config& config) {
+  std::optional<StatsMaps> maps;
+  try {
+    maps.emplace(config.kernel.pin_path);
+  } catch (const std::exception&) {
+    // No data plane pinned: the view shows "kernel": null.
+  }
+  return admin::pools_view(config, nullptr, maps ? &*maps : nullptr);
+}
+
+void print_table(const nlohmann::ordered_json& view, std::ostream& out) {
+  for (const auto& pool : view["pools"]) {
+    out << fmt::format("pool {}", pool.value("name", ""));
+    if (pool.contains("queued_messages"))
+      out << fmt::format("  queued: {} messages, {} recipients", pool.value("queued_messages", 0),
+                         pool.value("queued_recipients", 0));
+    out << "\n";
+    for (const auto& a : pool["addresses"])
+      out << fmt::format("  {:<40} fwmark {:#x}  table {:<6} weight {}\n", a.value("address", ""),
+                         a.value("fwmark", 0u), a.value("table", 0u), a.value("weight", 0u));
+    const auto& k = pool["kernel"];
+    if (k.is_object())
+      out << fmt::format("  kernel: tx {} pkts / {} bytes, {} connections, {} leak drops\n",
+                         k.value("tx_packets", uint64_t{0}), k.value("tx_bytes", uint64_t{0}),
+                         k.value("connections", uint64_t{0}), k.value("leak_drops", uint64_t{0}));
+  }
+}
+
+}  // namespace
+
+void register_pools(CLI::App& app, const GlobalOptions& options, Runner& run) {
+  auto* cmd = app.add_subcommand("pools", "pools, their addresses, queue and kernel counters");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "machine-readable output");
+  cmd->callback([&options, &run, json] {
+    run = [&options, json] {
+      std::optional<Config> config = load_or_report(options.config_path);
+      if (!config) return kExitInvalidConfig;
+      nlohmann::ordered_json view;
+      if (std::optional<std::string> live = admin::admin_get(*config, "/pools"))
+        view = nlohmann::ordered_json::parse(*live);
+      else
+        view = offline_pools(*config);
+      if (*json)
+        std::cout << view.dump(2) << "\n";
+      else
+        print_table(view, std::cout);
+      return 0;
+    };
+  });
+}
+
+}  // namespace poolgate::cli
