@@ -7,6 +7,7 @@
 #include "daemon/generations.h"
 #include "daemon/kernel_keeper.h"
 #include "daemon/privileges.h"
+#include "daemon/systemd_notify.h"
 #include "delivery/fwmark_capability.h"
 #include "dns/dns_caching_resolver.h"
 #include "dns/dns_resolver.h"
@@ -140,12 +141,14 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   // SIGHUP: a new generation for what can change while running; an invalid
   // file changes nothing.
   auto reload = [&] {
+    notify_systemd("RELOADING=1");
     const Config& running = *generations.current().config;
     const Generation* next = generations.load(options.config_path);
     if (!next) {
       ++counters.reloads_refused;
       spdlog::error("reload: {} is invalid; still running the previous configuration",
                     options.config_path);
+      notify_systemd("READY=1\nSTATUS=reload refused: invalid configuration (see the log)");
       return;
     }
     const Config& fresh = *next->config;
@@ -165,6 +168,8 @@ int run_daemon(const Config& initial, const RunOptions& options) {
     ++counters.reloads;
     spdlog::info("reload: {} applied (generation {}; pools {})", options.config_path,
                  generations.count(), fresh.pools.size());
+    notify_systemd("READY=1\nSTATUS=accepting mail (configuration generation " +
+                   std::to_string(generations.count()) + ")");
   };
   asio::signal_set hangup(io, SIGHUP);
   std::function<void()> wait_hangup = [&] {
@@ -177,9 +182,11 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   wait_hangup();
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
+  notify_systemd("READY=1\nSTATUS=accepting mail");
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: draining {} sessions", signal, server.open_sessions());
+    notify_systemd("STOPPING=1");
     server.drain();
     engine.stop();
     control.close();
