@@ -130,6 +130,11 @@ class DnsOutage(unittest.TestCase):
         print(f"\n  outage {restarted - stopped:.1f}s")
         for qid in ndrs + [queued]:
             self.retry(qid)
+        # `queue retry` of a held message looks its sender domain up again now
+        # rather than at the next periodic re-check.
+        for qid in held:
+            self.retry(qid)
+            wait_log(mw, qid, "held: sender domains checked again now", 5)
         wait_all_delivered(mw, self.accepted, 30)
         # Back before dns_unknown_after_s: the held mail was verified, so normal.
         decided = decisions(mw.relay_log())

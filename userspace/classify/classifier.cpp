@@ -96,7 +96,9 @@ Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& 
                       const Config& config, int64_t now_unix) {
   Decision out;
   out.pool = envelope.pool;
-  out.reasons = envelope.reasons;
+  // The arrival's "unknown" findings are replaced by what this check found.
+  for (const std::string& reason : envelope.reasons)
+    if (reason.find("-domain:unknown ") == std::string::npos) out.reasons.push_back(reason);
   bool unknown = false;
   for (const DomainCheck& check : checks) {
     if (check.status == DomainStatus::None) {

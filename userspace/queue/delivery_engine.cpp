@@ -139,10 +139,10 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
     uint32_t every = std::clamp<uint32_t>(config_->classify.dns_unknown_after_s / 2, 1,
                                           kHoldRecheckSeconds);
     auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(every));
-    hold_timers_.insert(wait);  // stop() cancels it, so SIGTERM does not wait for it
+    hold_timers_[queue_id] = wait;  // stop() cancels it, so SIGTERM does not wait for it
     boost::system::error_code ec;
     co_await wait->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    hold_timers_.erase(wait);
+    hold_timers_.erase(queue_id);
   }
 }
 
@@ -241,7 +241,7 @@ void DeliveryEngine::drop_jobs(const std::string& queue_id) {
 void DeliveryEngine::stop() {
   stopping_ = true;
   tick_.cancel();
-  for (const auto& timer : hold_timers_) timer->cancel();
+  for (const auto& [id, timer] : hold_timers_) timer->cancel();
   for (auto& [key, dest] : destinations_) {
     for (auto& idle : dest->idle) idle->timer.cancel();
     dest->idle.clear();

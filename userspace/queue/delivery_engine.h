@@ -176,7 +176,9 @@ class DeliveryEngine : public QueueControl {
   std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
   std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)
   std::set<std::string> suspended_;       // domains
-  std::set<std::shared_ptr<boost::asio::steady_timer>> hold_timers_;  // recheck_hold() waits
+  // recheck_hold() waits, by queue id: stop() cancels them all, `queue retry`
+  // one (check the held message's domains again now).
+  std::map<std::string, std::shared_ptr<boost::asio::steady_timer>> hold_timers_;
   std::mt19937 rng_;
   boost::asio::steady_timer tick_;
   uint32_t connections_ = 0;

@@ -11,6 +11,13 @@ namespace poolgate {
 std::string DeliveryEngine::retry(const std::string& queue_id) {
   auto it = messages_.find(queue_id);
   if (it == messages_.end()) return "no message " + queue_id + " in the queue";
+  if (auto held = hold_timers_.find(queue_id); held != hold_timers_.end()) {
+    // Held for DNS: "retry" means look its sender domains up again now.
+    held->second->cancel();
+    spdlog::info("{}: retry requested by operator (held: sender domains checked again now)",
+                 queue_id);
+    return "";
+  }
   std::vector<Job> due;
   for (auto d = deferred_.begin(); d != deferred_.end();) {
     if (d->second.queue_id == queue_id) {
