@@ -9,6 +9,23 @@
 //     event was lost (netlink is not reliable under load: ENOBUFS).
 // Shutdown leaves routes and BPF in place: the data plane fails closed
 // without the daemon, and the next start reuses it.
+//
+// A repair is logged at warn level, one line per entry ("routing drift: rule
+// `priority 10000 fwmark 0x100/0xfff lookup 100` missing; restored"). The
+// events of the repair itself lead to one more comparison that finds nothing.
+// Should drift come back right after every repair (something else rewriting
+// the same entries), the keeper pauses repairs for 30 s after 5 in a row
+// rather than fight at netlink speed.
+//
+// After drop_privileges (privileges.h) only CAP_NET_ADMIN is left. That is
+// all rules, routes and net sysctls need, so repairs and reconfigure()'s
+// routes apply keep working. Loading or attaching BPF programs is no longer
+// possible: setup() keeps the pinned maps open, so reconfigure() re-syncs them
+// through those fds (map updates need no capability), but a changed
+// kernel.interfaces, xdp_mode or pin_path is only logged (restart, or run
+// `poolgate bpf attach`). The periodic check also looks for the tc/XDP
+// programs on kernel.interfaces: re-attached while privileged, logged once
+// otherwise.
 #pragma once
 
 #include "config/config.h"

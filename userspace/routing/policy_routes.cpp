@@ -174,6 +174,13 @@ int routes_show(const Config& config, std::ostream& out) {
   return kExitDrift;
 }
 
+RoutingComparison routes_compare(const Config& config) {
+  NetlinkSession session;
+  const Snapshot snapshot = read_snapshot(session, config);
+  return {compare(snapshot.plan.rules, snapshot.rules),
+          compare(snapshot.plan.routes, snapshot.routes)};
+}
+
 int routes_flush(const Config& /*config: flush removes all of poolgate's, configured or not*/,
                  std::ostream& out) {
   NetlinkSession session;

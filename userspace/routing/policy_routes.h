@@ -4,6 +4,8 @@
 #pragma once
 
 #include "config/config.h"
+#include "routing/drift.h"
+#include "routing/entries.h"
 
 #include <ostream>
 
@@ -26,5 +28,15 @@ int routes_show(const Config& config, std::ostream& out);
 // Removes every rule and route carrying poolgate's protocol, in any table,
 // whatever the config says now (it may have shrunk since apply). Returns 0.
 int routes_flush(const Config& config, std::ostream& out);
+
+// The comparison `routes show` prints, as values, for callers that act on it
+// (the daemon's kernel keeper decides from it whether to re-apply and what to
+// log). Reads the kernel; throws OperatorError.
+struct RoutingComparison {
+  Drift<RuleEntry> rules;
+  Drift<RouteEntry> routes;
+  bool any() const { return rules.any() || routes.any(); }
+};
+RoutingComparison routes_compare(const Config& config);
 
 }  // namespace poolgate
