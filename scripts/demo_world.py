@@ -19,13 +19,11 @@ Used by scripts/demo.py (prints it) and tests/integration/test_demo.py
 hold, run.problems those about the whole run (lost or doubled messages).
 """
 import atexit
-import ctypes
 import email
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,88 +33,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 from delivery_checks import is_null_sender, log_lines, wait_for  # noqa: E402
 from dsn import parse_dsn  # noqa: E402
 from mailworld import MailWorld  # noqa: E402
+from spamd import Spamd  # noqa: E402
 from world import POOLS  # noqa: E402
 
 import demo_workload as wl  # noqa: E402
 
 POOL_ADDRESSES = {p["name"]: set(p["addresses"]) for p in POOLS}
 DELIVERY_TIMEOUT = 30
-
-
-class Spamd:
-    """Debian's spamd in a namespace, in a process group of its own (it forks
-    a child); close() signals that group and nothing else. Killed with its
-    parent if this process dies (PR_SET_PDEATHSIG)."""
-
-    def __init__(self, netns, workdir, port):
-        self.netns, self.port = netns, port
-        self.log_path = os.path.join(workdir, "spamd.log")
-        self._log = open(self.log_path, "ab")
-        self._closed = False
-        self.process = netns.popen(
-            "/usr/sbin/spamd", "--listen", f"127.0.0.1:{port}", "--max-children", "2",
-            "--local", "--nouser-config", "--syslog=stderr", "-u", "nobody",
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent)
-
-    def wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not self.answers():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"spamd exited {self.process.returncode}:\n{self.log()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"spamd not up within {timeout}s:\n{self.log()}")
-            time.sleep(0.1)
-
-    def answers(self):
-        """PING answered with PONG (SPAMC/1.5): listening and ready."""
-        with self.netns.entered():
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(1)
-            sock.connect(("127.0.0.1", self.port))
-            sock.sendall(b"PING SPAMC/1.5\r\n\r\n")
-            return b"PONG" in sock.recv(100)
-        except OSError:
-            return False
-        finally:
-            sock.close()
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def group_alive(self):
-        try:
-            os.killpg(self.process.pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-
-    def close(self):
-        if self._closed:
-            return
-        self._closed = True
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            if sig == signal.SIGKILL and not self.group_alive():
-                break
-            try:
-                os.killpg(self.process.pid, sig)  # the group this class started
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        # The group's children are re-parented to init; give them a moment to go.
-        deadline = time.monotonic() + 5
-        while self.group_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self._log.close()
-
-
-def _die_with_parent():
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class Terminated(BaseException):
@@ -205,7 +128,7 @@ class DemoRun:
                  f"{time.monotonic() - t0:.1f} s")
         t1 = time.monotonic()
         atexit.register(self.close)
-        self.spamd = Spamd(self.mw.gw, world.dir, wl.SPAMD_PORT)
+        self.spamd = Spamd(self.mw.gw, world.dir, wl.SPAMD_PORT, max_children=2, wait=False)
         self.mw.start_relay()  # while spamd loads its rules
         self.spamd.wait_ready()
         self.say(f"spamd (127.0.0.1:{wl.SPAMD_PORT} in the gateway) and poolgate run: "

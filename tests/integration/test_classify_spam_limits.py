@@ -17,21 +17,16 @@ Recipients are at example.net (mx1, IPv4): the source address the peer saw
 tells the pool. Limits count per sender, so every test has its own senders.
 The DNS and NDR rules are in test_classify_e2e.py.
 """
-import atexit
-import ctypes
 import json
-import os
 import re
-import signal
 import smtplib
-import socket
-import subprocess
 import time
 import unittest
 
 import pgtest
 from delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, wait_for, wait_log
 from mailworld import MailWorld
+from spamd import Spamd
 
 SPAMD_PORT = 7783  # inside the gateway namespace only
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -43,86 +38,8 @@ def body(subject, sender, marker, text="Hello, this is an ordinary message.\r\n"
             f"Message-ID: <{marker}@client.example.com>\r\n\r\n{text}{marker}\r\n")
 
 
-def _die_with_parent():
-    # PR_SET_PDEATHSIG (1): SIGKILL spamd if the test process is killed outright.
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)
-
-
-class Spamd:
-    """Debian's spamd inside a namespace, in its own process group (it forks a
-    child): close() signals that group, started here, and nothing else. Closed
-    also at exit and on SIGTERM (before the worlds' own handler runs)."""
-
-    def __init__(self, netns, workdir, port=SPAMD_PORT, timeout=60):
-        self.netns, self.port = netns, port
-        self.log_path = os.path.join(workdir, f"spamd-{port}.log")
-        self._log = open(self.log_path, "ab")
-        self._closed = False
-        self.process = netns.popen(
-            "/usr/sbin/spamd", "--listen", f"127.0.0.1:{port}", "--max-children", "1",
-            "--local", "--nouser-config", "--syslog=stderr", "-u", "nobody",
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent)
-        atexit.register(self.close)
-        previous = signal.getsignal(signal.SIGTERM)
-
-        def on_term(signum, frame):
-            self.close()
-            if callable(previous):
-                previous(signum, frame)
-            else:
-                os._exit(143)
-        signal.signal(signal.SIGTERM, on_term)
-        try:
-            deadline = time.monotonic() + timeout
-            while not self.answers():
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"spamd exited {self.process.returncode}:\n{self.log()}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"spamd not up within {timeout}s:\n{self.log()}")
-                time.sleep(0.1)
-        except BaseException:
-            self.close()
-            raise
-
-    def answers(self):
-        """A PING answered with PONG (SPAMC protocol): listening and ready."""
-        with self.netns.entered():
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(1)
-            sock.connect(("127.0.0.1", self.port))
-            sock.sendall(b"PING SPAMC/1.5\r\n\r\n")
-            return b"PONG" in sock.recv(100)
-        except OSError:
-            return False
-        finally:
-            sock.close()
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def close(self):
-        if self._closed:
-            return
-        self._closed = True
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)  # the group this class started
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # a child that outlived its parent
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=5)
-        self._log.close()
+def start_spamd(netns, workdir, port=None):
+    return Spamd(netns, workdir, port or SPAMD_PORT, close_at_exit=True)
 
 
 def submit_refused(mw, sender, rcpt, text):
@@ -178,7 +95,7 @@ class SpamScanner(WorldTest):
     def setUpClass(cls):
         super().setUpClass()
         try:
-            cls.spamd = Spamd(cls.mw.gw, cls.mw.world.dir)
+            cls.spamd = start_spamd(cls.mw.gw, cls.mw.world.dir)
         except BaseException:
             cls.mw.close()
             raise
@@ -237,7 +154,7 @@ class SpamScanner(WorldTest):
     def restore_scanner(self):
         self.restart("spam", on_scanner_failure="tempfail")
         if not type(self).spamd:
-            type(self).spamd = Spamd(self.mw.gw, self.mw.world.dir)
+            type(self).spamd = start_spamd(self.mw.gw, self.mw.world.dir)
 
     # --- 6. poolgate classify ---------------------------------------------------------
     def classify(self, sender, text, *extra):

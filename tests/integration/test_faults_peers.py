@@ -26,9 +26,10 @@ import unittest
 
 import pgtest
 from delivery_checks import dsns_to, recipient_entry, wait_for, wait_log
-from faults import (Spamd, arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
+from faults import (arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
                     bounced_ids, decisions, queue_id_of, start_peer_again, stop_peer, submit,
                     wait_all_delivered)
+from spamd import Spamd
 from mailworld import DEFAULT_DNS, MailWorld
 
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"

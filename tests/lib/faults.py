@@ -23,10 +23,7 @@ decisions(log) parses those log lines; queue_id_of(message) finds the id.
 import collections
 import os
 import re
-import signal
 import smtplib
-import socket
-import subprocess
 import time
 
 from daemons import Daemon
@@ -242,76 +239,3 @@ def start_peer_again(mw, name, new_name, args=()):
                                   "aiosmtpd", args)
     return mw.peers[new_name]
 
-
-# --- faults: spamd --------------------------------------------------------------------
-def _die_with_parent():
-    import ctypes
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the test died
-
-
-class Spamd:
-    """Debian's spamd in a namespace, in a process group of its own (it forks
-    children): kill() and close() signal that group, which this class started,
-    and nothing else. The owner closes it (addCleanup)."""
-
-    def __init__(self, netns, workdir, port, timeout=60):
-        self.netns, self.port = netns, port
-        self.log_path = os.path.join(workdir, f"spamd-{port}.log")
-        self._log = open(self.log_path, "ab")
-        self.process = netns.popen(
-            "/usr/sbin/spamd", "--listen", f"127.0.0.1:{port}", "--max-children", "1",
-            "--local", "--nouser-config", "--syslog=stderr", "-u", "nobody",
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent)
-        try:
-            deadline = time.monotonic() + timeout
-            while not self.answers():
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"spamd exited {self.process.returncode}:\n{self.log()}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"spamd not up within {timeout}s:\n{self.log()}")
-                time.sleep(0.1)
-        except BaseException:
-            self.close()
-            raise
-
-    def answers(self):
-        """PING -> PONG (SPAMC/1.5): listening and ready."""
-        with self.netns.entered():
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(1)
-            sock.connect(("127.0.0.1", self.port))
-            sock.sendall(b"PING SPAMC/1.5\r\n\r\n")
-            return b"PONG" in sock.recv(100)
-        except OSError:
-            return False
-        finally:
-            sock.close()
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def kill(self, sig=signal.SIGKILL):
-        """Signals the whole group (parent and children) and reaps the parent."""
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-
-    def close(self):
-        if self._log.closed:
-            return
-        if self.process.poll() is None:
-            self.kill(signal.SIGTERM)
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # a child that outlived its parent
-        except ProcessLookupError:
-            pass
-        self._log.close()
