@@ -2,18 +2,25 @@
 namespace world, with poolgate's tc egress + XDP ingress programs attached
 against without them, alternating in the same run; policy routing is applied
 in both, so the BPF programs are the only difference. Prints medians and
-ratios. Bounded: ROUNDS x (2 states) x (3 measurements) x SECONDS."""
+ratios. Latency: round-trip time of marked pings (PINGS at PING_INTERVAL_S)
+from the gateway to the peer, so each echo passes tc egress and each reply
+(to the pool address) XDP ingress. Bounded: ROUNDS x (2 states) x (3 x SECONDS
++ PINGS x PING_INTERVAL_S)."""
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from bench_support import add_json_arg, write_json  # noqa: E402
 from world import PEER_V4, World  # noqa: E402
 
 ROUNDS, SECONDS = 3, 3.0
+PINGS, PING_INTERVAL_S = 300, 0.002
 MARK = 0x100                       # first normal-pool address, 198.51.100.10
 
 
@@ -38,18 +45,30 @@ def measure(world, blast, sender_ns, sink_ns, target, kind):
     return result["packets"] / result["seconds"] if result["seconds"] else 0.0
 
 
+def ping_rtt_us(world):
+    """Average round-trip time (us) of PINGS marked pings from the gateway to the peer."""
+    out = world.gw.sh("ping", "-q", "-n", "-c", PINGS, "-i", PING_INTERVAL_S, "-m", MARK,
+                      "-W", 1, PEER_V4, timeout=PINGS * PING_INTERVAL_S + 30).stdout
+    found = re.search(r"= [\d.]+/([\d.]+)/", out)
+    if not found:
+        raise RuntimeError(f"no rtt in ping output: {out!r}")
+    return float(found.group(1)) * 1000
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--poolgate", required=True)
     parser.add_argument("--blast", required=True)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    add_json_arg(parser)
     args = parser.parse_args()
     world = World(os.path.abspath(args.poolgate), tag="bench", strict_smtp=True,
                   block_inbound_syn=True)
     samples = {(state, test): [] for state in ("off", "on")
-               for test in ("tcp", "udp-egress", "udp-ingress")}
+               for test in ("tcp", "udp-egress", "udp-ingress", "rtt")}
     try:
         world.pg("routes", "apply")
-        for _ in range(ROUNDS):
+        for _ in range(args.rounds):
             for state in ("off", "on"):
                 world.pg("bpf", "attach" if state == "on" else "detach")
                 samples[(state, "tcp")].append(
@@ -59,19 +78,25 @@ def main():
                 # peer -> a pool address: every packet passes the XDP program.
                 samples[(state, "udp-ingress")].append(
                     measure(world, args.blast, world.peer, world.gw, "198.51.100.10", "udp"))
+                samples[(state, "rtt")].append(ping_rtt_us(world))
     finally:
         world.close()
 
     print(f"\nData plane cost (veth pair between namespaces, {os.cpu_count()} CPUs, "
-          f"{ROUNDS} rounds x {SECONDS:.0f}s, medians)")
+          f"{args.rounds} rounds x {SECONDS:.0f}s, {PINGS} pings, medians)")
     print(f"{'measurement':<34}{'without BPF':>14}{'with BPF':>14}{'with/without':>14}")
-    rows = [("tcp", "TCP throughput, marked (Gbit/s)", 1e9),
-            ("udp-egress", "UDP 64B egress, tc (Mpps)", 1e6),
-            ("udp-ingress", "UDP 64B ingress, XDP gen. (Mpps)", 1e6)]
-    for key, label, unit in rows:
+    rows = [("tcp", "TCP throughput, marked (Gbit/s)", 1e9, 3),
+            ("udp-egress", "UDP 64B egress, tc (Mpps)", 1e6, 3),
+            ("udp-ingress", "UDP 64B ingress, XDP gen. (Mpps)", 1e6, 3),
+            ("rtt", "ping RTT, marked, tc+XDP (us)", 1, 0)]
+    results = []
+    for key, label, unit, digits in rows:
         off = statistics.median(samples[("off", key)]) / unit
         on = statistics.median(samples[("on", key)]) / unit
-        print(f"{label:<34}{off:>14.3f}{on:>14.3f}{on / off:>14.3f}")
+        print(f"{label:<34}{off:>14.{digits}f}{on:>14.{digits}f}{on / off:>14.3f}")
+        results.append({"key": key, "label": label, "without": off, "with": on})
+    write_json(args.json, "dataplane", {"rounds": args.rounds, "seconds": SECONDS,
+                                        "pings": PINGS, "rows": results})
 
 
 if __name__ == "__main__":

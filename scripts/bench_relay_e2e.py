@@ -30,16 +30,17 @@ Usage: bench_relay_e2e.py --poolgate build/poolgate [--rounds N] [--messages N]
 import argparse
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (BenchError, Terminated, SMTP_SOURCE, TICKS, process_tree_ticks,  # noqa: E402
-                           cpu_ticks, ensure_postfix, postfix_version, raise_nofile)
-from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink  # noqa: E402
+from bench_support import (BenchError, Terminated, TICKS, process_tree_ticks,  # noqa: E402
+                           cpu_ticks, ensure_postfix, postfix_version, raise_nofile, median,
+                           smtp_source_cmd, check_poolgate_arg, raise_on_signals, add_json_arg,
+                           write_json, make_log, STARTED, NO_LIMITS)
+from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink, close_mail_world  # noqa: E402
 from mailworld import EngineMissing, MailWorld  # noqa: E402
 from relay import RELAY_PORT  # noqa: E402
 
@@ -49,16 +50,7 @@ MESSAGES, SESSIONS, RUN_CAP_S, PROBE_S, RATIO_GOAL = 2000, 10, 120, 15, 2.0
 # classifier sends the load through the normal pool as it would real mail.
 DNS = {"mx": [("example.net", 10, "mx1.example.net"), ("example.com", 10, "mx1.example.net")],
        "a": [("mx1.example.net", "203.0.113.25")]}
-# One sender sending thousands of messages a minute is what the outbound spam
-# policy is for; the benchmark measures throughput, so its limits are off (the
-# classifier still runs every rule and counts every message).
-NO_LIMITS = {"messages_per_minute": 0, "recipients_per_day": 0,
-             "external_recipients_per_hour": 0, "internal_recipients_per_hour": 0}
-STARTED = time.monotonic()
-
-
-def log(*parts):
-    print(f"bench-e2e: [{time.monotonic() - STARTED:5.1f}s]", *parts, file=sys.stderr, flush=True)
+log = make_log("bench-e2e")
 
 
 class Bench:
@@ -144,9 +136,7 @@ class Bench:
         cpu_before = cpu()
         start = time.monotonic()
         self.source = subprocess.Popen(
-            ["nsenter", f"--net={self.mw.gw.path}", SMTP_SOURCE, "-s", str(self.sessions),
-             "-m", str(count), "-l", str(size), "-M", "client.example.com",
-             "-f", "sender@example.com", "-t", "rcpt@example.net", f"127.0.0.1:{port}"],
+            smtp_source_cmd(self.mw.gw.path, port, self.sessions, count, size),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=raise_nofile)
         got, done = self.sink.wait(count, start + self.cap)
         try:
@@ -182,16 +172,7 @@ class Bench:
             except Exception as e:  # noqa: BLE001 - cleanup goes on
                 log(f"cleanup: {e}")
         if self.mw:
-            # Anything left in the world's namespaces was started by this bench.
-            for ns in (self.mw.gw, self.mw.peer):
-                for pid in ns.sh("ip", "netns", "pids", ns.name, check=False).stdout.split():
-                    if self.mw.relay and int(pid) == self.mw.relay.process.pid:
-                        continue  # stopped (SIGTERM first) by mw.close()
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-            self.mw.close()
+            close_mail_world(self.mw)
 
 
 def run_bench(bench, args, rates, cpus):
@@ -228,13 +209,13 @@ def report(args, rates, cpus, unavailable):
           f"Postfix {postfix_version()})")
     print(f"{'size':<7}{'poolgate msg/s':>16}{'postfix msg/s':>15}{'ratio':>8}"
           f"{'CPU ms/msg: poolgate':>23}{'postfix':>9}")
-    ratios = []
+    ratios, rows = [], []
     for label, _ in SIZES:
-        pf = statistics.median(rates[(label, "postfix")])
-        pf_cpu = statistics.median(cpus[(label, "postfix")])
+        pf, pf_cpu = median(rates[(label, "postfix")]), median(cpus[(label, "postfix")])
+        pg, pg_cpu = median(rates[(label, "poolgate")]), median(cpus[(label, "poolgate")])
+        rows.append({"size": label, "messages": args.messages, "poolgate_msg_s": pg,
+                     "postfix_msg_s": pf, "poolgate_cpu_ms": pg_cpu, "postfix_cpu_ms": pf_cpu})
         if unavailable is None:
-            pg = statistics.median(rates[(label, "poolgate")])
-            pg_cpu = statistics.median(cpus[(label, "poolgate")])
             ratios.append(pg / pf)
             print(f"{label:<7}{pg:>16.0f}{pf:>15.0f}{pg / pf:>8.2f}{pg_cpu:>23.2f}{pf_cpu:>9.2f}")
         else:
@@ -250,6 +231,9 @@ def report(args, rates, cpus, unavailable):
     if load > 0.5 * os.cpu_count():
         print(f"note: load average {load:.1f} on {os.cpu_count()} CPUs: other work competes; "
               f"the CPU ms/msg columns are less load-sensitive")
+    write_json(args.json, "relay_e2e", {
+        "sessions": args.sessions, "rounds": args.rounds, "postfix": postfix_version(),
+        "poolgate_unavailable": unavailable, "cases": rows})
 
 
 def main():
@@ -259,22 +243,17 @@ def main():
     parser.add_argument("--messages", type=int, default=MESSAGES)
     parser.add_argument("--sessions", type=int, default=SESSIONS)
     parser.add_argument("--cap", type=float, default=RUN_CAP_S, help="seconds per run")
+    add_json_arg(parser)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        parser.error("run as root (network namespaces, BPF, a private Postfix)")
-    poolgate = os.path.abspath(args.poolgate)
-    if not os.access(poolgate, os.X_OK):
-        parser.error(f"{poolgate}: not an executable")
+    poolgate = check_poolgate_arg(parser, args.poolgate, "network namespaces, BPF, a private "
+                                  "Postfix")
     ensure_postfix()  # never replaces the host's MTA (it refuses instead)
 
-    def on_signal(signum, _frame):
-        raise Terminated(f"signal {signum}")
-    bench = Bench(poolgate, args.sessions, args.cap, on_signal)
     rates = {(label, s): [] for label, _ in SIZES for s in ("poolgate", "postfix")}
     cpus = {key: [] for key in rates}
+    bench = Bench(poolgate, args.sessions, args.cap, None)
     try:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, on_signal)
+        bench.on_signal = raise_on_signals()
         unavailable = run_bench(bench, args, rates, cpus)
     except Terminated as e:
         log(f"interrupted ({e}); cleaning up")
