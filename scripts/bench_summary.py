@@ -111,6 +111,10 @@ def summarize(directory, load_at_start):
         row("memory per queued message", "bytes", (qm["bytes_per_message"], 0),
             note=f"VmRSS {qm['rss_before_kb'] / 1024:.0f} -> {qm['rss_after_kb'] / 1024:.0f} MB "
                  f"with {n} queued (next hop unreachable)")
+        if "queue_bytes_per_message" in qm:
+            row("  of which the queue itself", "bytes", (qm["queue_bytes_per_message"], 0),
+                note=f"without RocksDB memtables/cache ({qm['rocksdb_growth_bytes'] / 1e6:.0f} MB, "
+                     f"a bounded budget)")
         row("spool on disk per queued message", "bytes", (qm["spool_disk_bytes"] / n, 0),
             note=f"allocated; {qm['spool_apparent_bytes'] / n:.0f} apparent; "
                  f"{qm['spool_disk_bytes'] / 1e6:.0f} MB in all")

@@ -209,6 +209,12 @@ void spool_metrics(PrometheusText& m, const Spool& spool) {
   m.single("poolgate_spool_write_failures_total", kCounter, "Spool writes that failed", s.failed);
   m.single("poolgate_spool_messages_committed_total", kCounter,
            "Messages made durable (each one got its 250)", s.messages);
+  Spool::MemoryUsage memory = spool.memory_usage();
+  m.single("poolgate_spool_memtable_bytes", kGauge,
+           "Spool writes held in RocksDB memtables (bounded by write_buffer_size)",
+           memory.memtables);
+  m.single("poolgate_spool_block_cache_bytes", kGauge, "RocksDB block cache in use",
+           memory.block_cache);
 }
 
 void routing_metrics(PrometheusText& m, const KernelKeeper& kernel) {

@@ -229,4 +229,12 @@ std::vector<std::string> SpoolView::check() const {
   return problems;
 }
 
+SpoolView::MemoryUsage SpoolView::memory_usage() const {
+  MemoryUsage usage;
+  rocksdb::DB& db = db_->db();
+  db.GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &usage.memtables);
+  db.GetAggregatedIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &usage.block_cache);
+  return usage;
+}
+
 }  // namespace poolgate

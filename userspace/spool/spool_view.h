@@ -56,6 +56,16 @@ class SpoolView {
   // envelope. Empty when the spool is sound.
   std::vector<std::string> check() const;
 
+  // RocksDB's memory: memtables (writes not yet flushed to SST files; bounded
+  // by the families' write_buffer_size, see spool_db.cpp) and the block
+  // cache. For metrics, and for telling the queue's own memory from the
+  // database's in `make bench`.
+  struct MemoryUsage {
+    uint64_t memtables = 0;
+    uint64_t block_cache = 0;
+  };
+  MemoryUsage memory_usage() const;
+
  protected:
   explicit SpoolView(std::unique_ptr<SpoolDb> db) : db_(std::move(db)) {}
   SpoolDb& db() const { return *db_; }
