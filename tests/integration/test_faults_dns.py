@@ -167,8 +167,16 @@ class DnsOutage(unittest.TestCase):
         self.assertGreaterEqual(time.monotonic() - stopped, UNKNOWN_AFTER_S - 1.5,
                                 "left the hold before dns_unknown_after_s")
         self.assert_not_out_yet(list(held))
+        # The decision is durable: the spool has it, and a restart (with DNS
+        # back, so a fresh check would now find the domain) keeps it.
+        for qid in held:
+            entry = self.show(qid)
+            self.assertEqual((entry["pool"], entry["hold_for_dns"]), ("high-risk", False), entry)
+            self.assertIn("sender-domain:unverified example.com", " ".join(entry["reasons"]))
+        mw.relay.stop()
 
         start_dns(mw.dns)
+        mw.relay.start()
         print(f"\n  outage {time.monotonic() - stopped:.1f}s")
         for qid in held:
             self.retry(qid)

@@ -161,6 +161,40 @@ TEST(Spool, RecipientStatusPersists) {
   EXPECT_EQ(RecipientStatus::of(e->recipients[1]), deferred);
 }
 
+TEST(Spool, ReclassifyRewritesTheDecisionAndKeepsTheRest) {
+  TempDir dir;
+  std::string id;
+  RecipientStatus deferred{RecipientState::Deferred, "451 4.4.3 dns", 1, 1760001234};
+  Envelope held = sample_envelope(2);
+  held.pool = "normal";
+  held.reasons = {"sender-domain:unknown s.example"};
+  held.hold_for_dns = true;
+  {
+    auto spool = Spool::open(dir.path());
+    id = spool->commit(held, "the content");
+    spool->update_recipient(id, 1, deferred);
+    spool->reclassify(id, "high-risk", {"sender-domain:unverified s.example (timeout)"}, false);
+    try {
+      spool->reclassify("00000000000000000000", "normal", {}, false);
+      FAIL() << "no such message";
+    } catch (const SpoolError& e) {
+      EXPECT_EQ(e.code(), SpoolErrc::not_found);
+    }
+  }
+  auto spool = Spool::open(dir.path());
+  auto e = spool->load_envelope(id);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->pool, "high-risk");
+  EXPECT_EQ(e->reasons, std::vector<std::string>{"sender-domain:unverified s.example (timeout)"});
+  EXPECT_FALSE(e->hold_for_dns);
+  // Everything else as committed: sender, recipients, their statuses, content.
+  EXPECT_EQ(e->sender, held.sender);
+  ASSERT_EQ(e->recipients.size(), 2u);
+  EXPECT_EQ(e->recipients[0].address, held.recipients[0].address);
+  EXPECT_EQ(RecipientStatus::of(e->recipients[1]), deferred);
+  EXPECT_EQ(spool->load_content(id), "the content");
+}
+
 TEST(Spool, RemoveTakesEverythingInOneWrite) {
   TempDir dir;
   std::string id, kept;

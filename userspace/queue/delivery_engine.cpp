@@ -4,6 +4,7 @@
 
 #include "classify/classifier.h"
 #include "delivery/client_options.h"
+#include "spool/errors.h"
 #include "spool/spool.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -129,6 +130,14 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
       message.pool = pool_of(message.envelope);
       spdlog::info("{}: sender domain checked again: pool={} reasons={}", queue_id, message.pool,
                    decision.reasons_text());
+      // Durable, so `queue show` and a restart see the decision acted on. The
+      // delivery does not wait for it: a crash before it is written only
+      // repeats the check.
+      spool_.reclassify_async(queue_id, message.envelope.pool, message.envelope.reasons, false,
+                              [queue_id](std::error_code ec) {
+                                if (ec && ec != SpoolErrc::not_found)
+                                  spdlog::warn("{}: saving its decision: {}", queue_id, ec.message());
+                              });
       enqueue(message);
       co_return;
     }

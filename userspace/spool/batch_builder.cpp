@@ -120,6 +120,27 @@ std::error_code BatchBuilder::stage_op(MetaOp& op) {
   return {};
 }
 
+std::error_code BatchBuilder::stage_op(ReclassifyOp& op) {
+  const std::string& id = op.queue_id;
+  // Committed in this very batch: its record is only in the batch, and a
+  // decision about a message not yet durable has nothing to correct.
+  if (removed_.contains(id) || added_.contains(id)) return SpoolErrc::not_found;
+  std::string record;
+  auto s = db_.db().Get(rocksdb::ReadOptions(), db_.envelopes(), id, &record);
+  if (s.IsNotFound()) return SpoolErrc::not_found;
+  if (!s.ok()) return to_error_code(s);
+  try {
+    EnvelopeRecord stored = decode_envelope(record);
+    stored.envelope.pool = op.pool;
+    stored.envelope.reasons = op.reasons;
+    stored.envelope.hold_for_dns = op.hold_for_dns;
+    batch_.Put(db_.envelopes(), id, encode_envelope(stored.envelope, stored.content_chunks));
+  } catch (const RecordError&) {
+    return SpoolErrc::corrupt;
+  }
+  return {};
+}
+
 std::optional<uint32_t> BatchBuilder::recipient_count(const std::string& id, std::error_code& ec) {
   if (removed_.contains(id)) return std::nullopt;
   if (auto it = added_.find(id); it != added_.end()) return it->second.recipients;

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
+#include <vector>
 
 namespace poolgate {
 
@@ -37,11 +38,20 @@ struct UpdateRecipientOp {
 struct RemoveOp {
   std::string queue_id;
 };
+// A held message's decision once its sender domains were checked again: the
+// envelope record is rewritten with the final pool and reasons, so `queue
+// show` and a restart see the decision the delivery engine acted on.
+struct ReclassifyOp {
+  std::string queue_id;
+  std::string pool;
+  std::vector<std::string> reasons;
+  bool hold_for_dns = false;
+};
 struct MetaOp {
   std::string name;
   std::optional<std::string> value;  // nullopt: erase
 };
-using SpoolOp = std::variant<CommitOp, UpdateRecipientOp, RemoveOp, MetaOp>;
+using SpoolOp = std::variant<CommitOp, UpdateRecipientOp, RemoveOp, MetaOp, ReclassifyOp>;
 
 // Roughly what an op adds to a batch, for the batch size limit.
 size_t op_bytes(const SpoolOp& op);
@@ -67,6 +77,7 @@ class BatchBuilder {
   std::error_code stage_op(UpdateRecipientOp& op);
   std::error_code stage_op(RemoveOp& op);
   std::error_code stage_op(MetaOp& op);
+  std::error_code stage_op(ReclassifyOp& op);
   // How many recipients the message has, if it exists for this batch.
   std::optional<uint32_t> recipient_count(const std::string& queue_id, std::error_code& ec);
   std::error_code delete_indexed(rocksdb::ColumnFamilyHandle* family, const std::string& queue_id);

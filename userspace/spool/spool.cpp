@@ -66,6 +66,20 @@ void Spool::update_recipient_async(std::string queue_id, uint32_t index, Recipie
   submit(UpdateRecipientOp{std::move(queue_id), index, std::move(status)}, std::move(done));
 }
 
+void Spool::reclassify_async(std::string queue_id, std::string pool,
+                             std::vector<std::string> reasons, bool hold_for_dns,
+                             DoneCallback done) {
+  submit(ReclassifyOp{std::move(queue_id), std::move(pool), std::move(reasons), hold_for_dns},
+         std::move(done));
+}
+
+void Spool::reclassify(std::string queue_id, std::string pool, std::vector<std::string> reasons,
+                       bool hold_for_dns) {
+  std::string what = "reclassify " + queue_id;
+  submit_and_wait(
+      ReclassifyOp{std::move(queue_id), std::move(pool), std::move(reasons), hold_for_dns}, what);
+}
+
 void Spool::remove_async(std::string queue_id, DoneCallback done) {
   submit(RemoveOp{std::move(queue_id)}, std::move(done));
 }

@@ -68,6 +68,14 @@ class Spool : public SpoolView {
                               DoneCallback done);
   void update_recipient(std::string queue_id, uint32_t index, RecipientStatus status);
 
+  // Rewrites a message's classification (pool, reasons, hold_for_dns) in its
+  // envelope record, durably: a held message's final decision. not_found if
+  // the message is gone.
+  void reclassify_async(std::string queue_id, std::string pool, std::vector<std::string> reasons,
+                        bool hold_for_dns, DoneCallback done);
+  void reclassify(std::string queue_id, std::string pool, std::vector<std::string> reasons,
+                  bool hold_for_dns);
+
   // A finished message: envelope, statuses and content go in one atomic write.
   void remove_async(std::string queue_id, DoneCallback done);
   void remove(std::string queue_id);
