@@ -44,6 +44,7 @@ class AdminApi(unittest.TestCase):
         self.assertEqual(value(m, "poolgate_classify_decisions", action="accept", pool="normal"), 2)
         self.assertEqual(value(m, "poolgate_classify_decisions", action="accept", pool="high-risk"), 1)
         self.assertEqual(value(m, "poolgate_classify_reasons", reason="ndr:null-sender"), 1)
+        self.assertEqual(value(m, "poolgate_classify_reasons", reason="clean"), 2)
         # Delivery outcomes per pool.
         self.assertEqual(value(m, "poolgate_delivery_recipients", pool="normal", outcome="delivered"), 2)
         self.assertEqual(value(m, "poolgate_delivery_recipients", pool="high-risk", outcome="delivered"), 1)

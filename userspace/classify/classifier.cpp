@@ -75,6 +75,8 @@ std::string reason_key(std::string_view reason) {
 void Classifier::count(const Decision& decision) {
   ++counters_.decisions[{action_name(decision.action), decision.pool}];
   for (const std::string& reason : decision.reasons) ++counters_.reasons[reason_key(reason)];
+  // "clean" too, so the reasons add up to a picture of all the mail.
+  if (decision.reasons.empty()) ++counters_.reasons["clean"];
 }
 
 const char* action_name(Decision::Action action) {

@@ -44,7 +44,8 @@ struct ClassifierParts {
 struct ClassifyCounters {
   // (action, pool): ("accept", "normal"), ("hold", "high-risk"), ("tempfail", ...)
   std::map<std::pair<std::string, std::string>, uint64_t> decisions;
-  // reason_key() of each reason given: "spam:spamd", "limit:external-per-hour"
+  // reason_key() of each reason given: "spam:spamd", "limit:external-per-hour";
+  // "clean" for a decision without any
   std::map<std::string, uint64_t> reasons;
 };
 

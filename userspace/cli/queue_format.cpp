@@ -72,12 +72,14 @@ std::string format_queue_table(const nlohmann::ordered_json& messages) {
 
 std::string format_envelope(const Envelope& e) {
   std::string out = fmt::format(
-      "queue id:   {}\nsender:     <{}>\nsize:       {}\nreceived:   {}\nclient:     {} "
-      "(helo {})\ntls:        {}\nauth:       {}\nsmtputf8:   {}  8bitmime: {}\n"
+      "queue id:   {}\nsender:     <{}>\nsize:       {}\nreceived:   {}\nclient:     {}"
+      "\ntls:        {}\nauth:       {}\nsmtputf8:   {}  8bitmime: {}\n"
       "dsn:        ret={} envid={}\npool:       {}{}\nreasons:    {}\nrecipients:\n",
-      e.queue_id, e.sender, e.size, rfc5322_date(e.received_unix), e.client_address,
-      e.client_helo, e.tls ? e.tls_cipher : "no", e.auth_user.empty() ? "-" : e.auth_user,
-      e.smtputf8, e.body_8bitmime, ret_text(e.ret), e.envid,
+      e.queue_id, e.sender, e.size, rfc5322_date(e.received_unix),
+      // A DSN poolgate wrote has no client: say so rather than "(helo )".
+      e.client_address.empty() ? std::string("(none: written by poolgate)")
+                               : e.client_address + " (helo " + e.client_helo + ")",
+      e.tls ? e.tls_cipher : "no", e.auth_user.empty() ? "-" : e.auth_user, e.smtputf8, e.body_8bitmime, ret_text(e.ret), e.envid,
       e.pool.empty() ? "(not classified)" : e.pool,
       e.hold_for_dns ? " (held: sender domain to be checked again)" : "",
       e.reasons.empty() ? "clean" : fmt::format("{}", fmt::join(e.reasons, ", ")));
