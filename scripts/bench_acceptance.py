@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_support import (  # noqa: E402
-    BenchError, Terminated, log, run, raise_nofile, helper_wait_port, helper_hold, ensure_postfix,
+    BenchError, log, run_guarded, run, raise_nofile, helper_wait_port, helper_hold, ensure_postfix,
     POSTFIX_MAIN, POSTFIX_MASTER, cpu_ticks, process_tree_ticks, read_status, open_tcp_sessions,
     read_line_with_timeout, postfix_version, REPO, POSTFIX, POOLGATE_PORT, POSTFIX_PORT, SESSIONS,
     IDLE_SESSIONS, RSS_GOAL_MB, RATIO_GOAL, CASES, BUSY_SIZE, BUSY_MESSAGES, TICKS, QUEUE_DIRS,
@@ -414,7 +414,8 @@ def main():
     bench = Bench(poolgate)
     started = time.monotonic()
     load_before = os.getloadavg()[0]
-    try:
+
+    def body():
         bench.setup()
         bench.start_postfix()
         bench.warm_up_postfix()
@@ -438,14 +439,11 @@ def main():
         # A clean exit on SIGTERM after 1,000 sessions came and went is part of
         # the check: it exits non-zero if poolgate crashes or hangs here.
         bench.stop_poolgate()
-    except Terminated as e:
-        log(f"interrupted ({e}); cleaning up")
-        return 130
-    except (BenchError, subprocess.TimeoutExpired, OSError) as e:
-        log(f"FAILED: {e}")
-        return 1
-    finally:
-        bench.cleanup()
+        return base, idle, sockets, busy_kb, peak_hwm
+    failed, measured = run_guarded(log, body, bench.cleanup)
+    if failed:
+        return failed
+    base, idle, sockets, busy_kb, peak_hwm = measured
 
     print(f"\nAcceptance throughput until 250 with durability (smtp-source, {SESSIONS} "
           f"sessions, loopback, {os.cpu_count()} CPUs, {args.rounds} rounds, medians; "

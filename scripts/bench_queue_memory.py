@@ -32,10 +32,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (STARTED, BenchError, Terminated, TICKS, add_json_arg,  # noqa: E402
+from bench_support import (STARTED, BenchError, TICKS, add_json_arg,  # noqa: E402
                            check_poolgate_arg, cpu_ticks, ensure_postfix, make_log,
                            raise_nofile, raise_on_signals, read_status, smtp_source_cmd,
-                           write_json, NO_LIMITS)
+                           write_json, NO_LIMITS, run_guarded)
 from bench_e2e_support import close_mail_world  # noqa: E402
 from admin_http import scrape, value  # noqa: E402
 from mailworld import MailWorld  # noqa: E402
@@ -202,25 +202,24 @@ def main():
         parser.error(f"--messages: at least {SESSIONS}")
     ensure_postfix()  # for smtp-source; never replaces the host's MTA
     raise_on_signals()
-    mw = None
-    try:
-        mw = MailWorld(poolgate, tag="qmem", dns=DNS, peers=[], unreachable=[DOWN_V4],
-                       blackhole=[], delivery=DELIVERY, limits=NO_LIMITS,
-                       relay_overrides={"max_connections": 1000})
+    world = []
+
+    def body():
+        world.append(MailWorld(poolgate, tag="qmem", dns=DNS, peers=[], unreachable=[DOWN_V4],
+                               blackhole=[], delivery=DELIVERY, limits=NO_LIMITS,
+                               relay_overrides={"max_connections": 1000}))
         raise_on_signals()  # MailWorld installed its own SIGTERM handler
-        result = run_bench(mw, args.messages, args.cap)
-    except Terminated as e:
-        log(f"interrupted ({e}); cleaning up")
-        return 130
-    except (BenchError, subprocess.TimeoutExpired, OSError, RuntimeError) as e:
-        log(f"FAILED: {e}")
-        return 1
-    finally:
+        return run_bench(world[0], args.messages, args.cap)
+
+    def cleanup():
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # finish cleaning up whatever comes
-        if mw:
+        if world:
             log("stopping poolgate, removing the world and its spool")
-            close_mail_world(mw)
+            close_mail_world(world[0])
+    failed, result = run_guarded(log, body, cleanup)
+    if failed:
+        return failed
     report(result)
     write_json(args.json, "queue_memory", result)
     log(f"done in {time.monotonic() - STARTED:.0f}s")

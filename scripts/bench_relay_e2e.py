@@ -36,10 +36,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (BenchError, Terminated, TICKS, process_tree_ticks,  # noqa: E402
+from bench_support import (BenchError, TICKS, process_tree_ticks,  # noqa: E402
                            cpu_ticks, ensure_postfix, postfix_version, raise_nofile, median,
                            smtp_source_cmd, check_poolgate_arg, raise_on_signals, add_json_arg,
-                           write_json, make_log, STARTED, NO_LIMITS)
+                           write_json, make_log, STARTED, NO_LIMITS, run_guarded)
 from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink, close_mail_world  # noqa: E402
 from mailworld import EngineMissing, MailWorld  # noqa: E402
 from relay import RELAY_PORT  # noqa: E402
@@ -252,17 +252,13 @@ def main():
     rates = {(label, s): [] for label, _ in SIZES for s in ("poolgate", "postfix")}
     cpus = {key: [] for key in rates}
     bench = Bench(poolgate, args.sessions, args.cap, None)
-    try:
+
+    def body():
         bench.on_signal = raise_on_signals()
-        unavailable = run_bench(bench, args, rates, cpus)
-    except Terminated as e:
-        log(f"interrupted ({e}); cleaning up")
-        return 130
-    except (BenchError, subprocess.TimeoutExpired, OSError, RuntimeError) as e:
-        log(f"FAILED: {e}")
-        return 1
-    finally:
-        bench.cleanup()
+        return run_bench(bench, args, rates, cpus)
+    failed, unavailable = run_guarded(log, body, bench.cleanup)
+    if failed:
+        return failed
     report(args, rates, cpus, unavailable)
     log(f"done in {time.monotonic() - STARTED:.0f}s")
     return 0

@@ -318,6 +318,26 @@ def raise_on_signals():
     return on_signal
 
 
+# What ends a bench run with "FAILED" (exit 1) rather than a traceback.
+BENCH_FAILURES = (BenchError, subprocess.TimeoutExpired, OSError, RuntimeError)
+
+
+def run_guarded(log, body, cleanup):
+    """Runs body() and always cleanup(). Returns (None, body's result), or
+    (130, None) after SIGTERM/Ctrl-C, or (1, None) after a bench failure; both
+    are logged. One exit policy for every bench's main()."""
+    try:
+        return None, body()
+    except Terminated as e:
+        log(f"interrupted ({e}); cleaning up")
+        return 130, None
+    except BENCH_FAILURES as e:
+        log(f"FAILED: {e}")
+        return 1, None
+    finally:
+        cleanup()
+
+
 def add_json_arg(parser):
     parser.add_argument("--json", metavar="FILE",
                         help="also write the results to FILE as JSON (read by bench_summary.py)")

@@ -19,6 +19,8 @@ HIGH_RISK_POOL = {a for p in POOLS if p["name"] == "high-risk" for a in p["addre
 
 
 def wait_for(predicate, timeout, what="condition", interval=0.1):
+    """Polls until predicate() is truthy and returns its value; AssertionError
+    naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -21,8 +21,8 @@ import os
 import re
 import signal
 import smtplib
-import time
 
+from delivery_checks import wait_for
 from dns_server import DNS_V4, DnsServer
 from dsn import dsn_report, parse_dsn  # noqa: F401 (re-exported for tests)
 from relay import RELAY_PORT, Relay, relay_section
@@ -205,18 +205,8 @@ class MailWorld:
         match = re.search(rb"queued as (\S+)", reply)
         return match.group(1).decode() if match else None
 
-    @staticmethod
-    def wait_for(predicate, timeout, what="condition", interval=0.1):
-        """Polls until predicate() is truthy and returns its value; AssertionError
-        naming `what` after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-            time.sleep(interval)
+    # Polls until predicate() is truthy and returns its value (delivery_checks).
+    wait_for = staticmethod(wait_for)
 
     def peer_messages(self, peer):
         """Messages a peer (name or SmtpPeer) accepted; see SmtpPeer.messages."""
