@@ -1,8 +1,8 @@
 #include "spam/rspamd_scanner.h"
 
 #include "spam/failure.h"
+#include "spam/guarded_scan.h"
 #include "spam/rspamd_protocol.h"
-#include "spam/scan_limit.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,18 +31,10 @@ RspamdScanner::RspamdScanner(asio::any_io_executor executor, SpamConfig config)
 
 asio::awaitable<SpamVerdict> RspamdScanner::scan(const Envelope& envelope,
                                                  std::string_view content) {
-  ScanPart part = limit_scan(content, config_.max_scan_bytes);
-  SpamVerdict verdict;
-  std::string error;
-  try {
-    verdict = co_await exchange(envelope, part.content);
-  } catch (const std::exception& e) {  // allocation failure and the like: still a verdict
-    error = e.what();
-  }
-  if (!error.empty()) verdict = failed_verdict("rspamd", "internal error: " + error);
-  if (part.truncated)
-    verdict.detail = part.note() + (verdict.detail.empty() ? "" : "; " + verdict.detail);
-  co_return verdict;
+  co_return co_await guarded_scan("rspamd", content, config_.max_scan_bytes,
+                                  [this, &envelope](std::string_view part) {
+                                    return exchange(envelope, part);
+                                  });
 }
 
 asio::awaitable<SpamVerdict> RspamdScanner::exchange(const Envelope& envelope,

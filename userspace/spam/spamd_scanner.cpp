@@ -1,7 +1,7 @@
 #include "spam/spamd_scanner.h"
 
 #include "spam/failure.h"
-#include "spam/scan_limit.h"
+#include "spam/guarded_scan.h"
 #include "spam/spamd_protocol.h"
 
 #include <boost/asio/redirect_error.hpp>
@@ -28,18 +28,8 @@ SpamdScanner::SpamdScanner(asio::any_io_executor executor, SpamConfig config)
     : executor_(std::move(executor)), config_(std::move(config)) {}
 
 asio::awaitable<SpamVerdict> SpamdScanner::scan(const Envelope&, std::string_view content) {
-  ScanPart part = limit_scan(content, config_.max_scan_bytes);
-  SpamVerdict verdict;
-  std::string error;
-  try {
-    verdict = co_await exchange(part.content);
-  } catch (const std::exception& e) {  // allocation failure and the like: still a verdict
-    error = e.what();
-  }
-  if (!error.empty()) verdict = failed_verdict("spamd", "internal error: " + error);
-  if (part.truncated)
-    verdict.detail = part.note() + (verdict.detail.empty() ? "" : "; " + verdict.detail);
-  co_return verdict;
+  co_return co_await guarded_scan("spamd", content, config_.max_scan_bytes,
+                                  [this](std::string_view part) { return exchange(part); });
 }
 
 asio::awaitable<SpamVerdict> SpamdScanner::exchange(std::string_view content) {
