@@ -10,7 +10,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
   libnl-3-dev libnl-route-3-dev
   libboost-dev libboost-system-dev
-  libc-ares-dev libssl-dev
+  libc-ares-dev libidn2-dev libssl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   librocksdb-dev
   libgtest-dev libgmock-dev

@@ -33,26 +33,26 @@ namespace asio = boost::asio;
 namespace {
 
 // Every sender domain exists (an MX); nothing else does.
-class TableDns : public dns::DnsLookup {
+class TableDns : public DnsLookup {
  public:
-  asio::awaitable<dns::MxResult> lookup_mx(std::string domain) override {
-    dns::MxResult r;
-    r.status = dns::Status::Ok;
+  asio::awaitable<MxResult> lookup_mx(std::string domain) override {
+    MxResult r;
+    r.status = Status::Ok;
     r.ttl = 3600;
     r.records = {{10, "mx." + domain}};
     co_return r;
   }
-  asio::awaitable<dns::AddressResult> lookup_a(std::string) override {
-    dns::AddressResult r;
-    r.status = dns::Status::NxDomain;
+  asio::awaitable<AddressResult> lookup_a(std::string) override {
+    AddressResult r;
+    r.status = Status::NxDomain;
     co_return r;
   }
-  asio::awaitable<dns::AddressResult> lookup_aaaa(std::string name) override {
+  asio::awaitable<AddressResult> lookup_aaaa(std::string name) override {
     co_return co_await lookup_a(name);
   }
-  asio::awaitable<dns::TxtResult> lookup_txt(std::string) override { co_return dns::TxtResult{}; }
-  asio::awaitable<dns::PtrResult> lookup_ptr(asio::ip::address) override {
-    co_return dns::PtrResult{};
+  asio::awaitable<TxtResult> lookup_txt(std::string) override { co_return TxtResult{}; }
+  asio::awaitable<PtrResult> lookup_ptr(asio::ip::address) override {
+    co_return PtrResult{};
   }
 };
 
@@ -81,14 +81,14 @@ std::vector<Sample> samples(size_t senders) {
   return out;
 }
 
-asio::awaitable<double> run(classify::Classifier& classifier, const std::vector<Sample>& all,
+asio::awaitable<double> run(Classifier& classifier, const std::vector<Sample>& all,
                             size_t messages) {
   int64_t now = std::time(nullptr);
   for (const Sample& s : all) co_await classifier.classify(s.envelope, s.content, now);  // warm up
   auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < messages; ++i) {
     const Sample& s = all[i % all.size()];
-    classify::Decision d = co_await classifier.classify(s.envelope, s.content, now);
+    Decision d = co_await classifier.classify(s.envelope, s.content, now);
     if (d.pool != "normal") throw std::runtime_error("unexpected pool " + d.pool);
   }
   co_return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -111,10 +111,10 @@ int main(int argc, char** argv) {
     auto spool = Spool::open(dir);
     asio::io_context io(1);
     TableDns upstream;
-    dns::CachingResolver dns(upstream, dns::CachePolicy::from(config.dns));
-    limits::SpoolCounterStore store(*spool, std::time(nullptr));
-    limits::SenderLimits limits(config.limits, {"example.com"}, store);
-    classify::Classifier classifier(config, {&dns, nullptr, &limits, nullptr});
+    CachingResolver dns(upstream, CachePolicy::from(config.dns));
+    SpoolCounterStore store(*spool, std::time(nullptr));
+    SenderLimits limits(config.limits, {"example.com"}, store);
+    Classifier classifier(config, {&dns, nullptr, &limits, nullptr});
     std::vector<Sample> all = samples(1000);
     auto done = asio::co_spawn(io, run(classifier, all, messages), asio::use_future);
     io.run();

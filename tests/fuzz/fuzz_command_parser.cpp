@@ -11,7 +11,6 @@
 #include <string_view>
 
 using namespace poolgate;
-using namespace poolgate::smtp;
 
 namespace {
 

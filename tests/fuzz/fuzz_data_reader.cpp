@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 namespace {
 

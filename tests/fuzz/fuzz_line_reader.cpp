@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 namespace {
 

@@ -7,7 +7,6 @@
 #include <sstream>
 
 using namespace poolgate;
-using namespace poolgate::classify;
 using Action = Decision::Action;
 
 namespace {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 using namespace poolgate;
-using namespace poolgate::classify;
 using Action = Decision::Action;
 
 namespace {

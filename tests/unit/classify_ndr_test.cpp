@@ -1,12 +1,11 @@
 // NDR detection (ndr_detect.h) and the header-field helpers it and the From:
 // domain check use (header_fields.h).
-#include "classify/header_fields.h"
+#include "classify/from_domain.h"
 #include "classify/ndr_detect.h"
 
 #include <gtest/gtest.h>
 
 using namespace poolgate;
-using namespace poolgate::classify;
 
 namespace {
 

@@ -16,10 +16,10 @@ Envelope envelope() {
   return e;
 }
 
-smtp::Capabilities everything() { return smtp::Capabilities::server_all(); }
+Capabilities everything() { return Capabilities::server_all(); }
 
 TEST(DeliveryMessagePlan, PlainMessageToPlainHop) {
-  TransactionPlan plan = plan_transaction(envelope(), {0, 1}, smtp::Capabilities{});
+  TransactionPlan plan = plan_transaction(envelope(), {0, 1}, Capabilities{});
   ASSERT_FALSE(plan.refusal);
   EXPECT_EQ(plan.mail, "MAIL FROM:<alice@example.com>");
   EXPECT_EQ(plan.rcpts,
@@ -36,7 +36,7 @@ TEST(DeliveryMessagePlan, SizeAndBodyWhenOffered) {
 TEST(DeliveryMessagePlan, NullSender) {
   Envelope e = envelope();
   e.sender = "";
-  EXPECT_EQ(plan_transaction(e, {0}, smtp::Capabilities{}).mail, "MAIL FROM:<>");
+  EXPECT_EQ(plan_transaction(e, {0}, Capabilities{}).mail, "MAIL FROM:<>");
 }
 
 TEST(DeliveryMessagePlan, DsnParametersOnlyWhenOffered) {
@@ -53,7 +53,7 @@ TEST(DeliveryMessagePlan, DsnParametersOnlyWhenOffered) {
             "RCPT TO:<bob@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.net");
   EXPECT_EQ(with.rcpts[1], "RCPT TO:<carol@example.org> NOTIFY=NEVER");
 
-  smtp::Capabilities no_dsn = everything();
+  Capabilities no_dsn = everything();
   no_dsn.dsn = false;
   TransactionPlan without = plan_transaction(e, {0, 1}, no_dsn);
   EXPECT_EQ(without.mail, "MAIL FROM:<alice@example.com> SIZE=1234");
@@ -68,21 +68,21 @@ TEST(DeliveryMessagePlan, OrcptTypeIsCaseInsensitive) {
 }
 
 TEST(DeliveryMessagePlan, OnlyTheChosenRecipients) {
-  TransactionPlan plan = plan_transaction(envelope(), {1}, smtp::Capabilities{});
+  TransactionPlan plan = plan_transaction(envelope(), {1}, Capabilities{});
   EXPECT_EQ(plan.rcpts, std::vector<std::string>{"RCPT TO:<carol@example.org>"});
 }
 
 TEST(DeliveryMessagePlan, EightBitToHopWithout8BitMimeIsPermanent563) {
   Envelope e = envelope();
   e.body_8bitmime = true;
-  smtp::Capabilities hop = everything();
+  Capabilities hop = everything();
   hop.eightbitmime = hop.smtputf8 = false;
   TransactionPlan plan = plan_transaction(e, {0}, hop);
   ASSERT_TRUE(plan.refusal);
   EXPECT_EQ(plan.refusal->code, 554);
   EXPECT_EQ(plan.refusal->enhanced, "5.6.3");
   // After HELO nothing is offered: the same.
-  EXPECT_TRUE(plan_transaction(e, {0}, smtp::Capabilities{}).refusal);
+  EXPECT_TRUE(plan_transaction(e, {0}, Capabilities{}).refusal);
   // SMTPUTF8 implies 8BITMIME (RFC 6531).
   hop.smtputf8 = true;
   EXPECT_FALSE(plan_transaction(e, {0}, hop).refusal);
@@ -93,7 +93,7 @@ TEST(DeliveryMessagePlan, Smtputf8WhenNeededAndOffered) {
   e.smtputf8 = true;
   EXPECT_EQ(plan_transaction(e, {0}, everything()).mail,
             "MAIL FROM:<alice@example.com> SIZE=1234 SMTPUTF8");
-  smtp::Capabilities hop = everything();
+  Capabilities hop = everything();
   hop.smtputf8 = false;
   TransactionPlan plan = plan_transaction(e, {0}, hop);
   ASSERT_TRUE(plan.refusal);
@@ -106,14 +106,14 @@ TEST(DeliveryMessagePlan, NonAsciiAddressNeedsSmtputf8EvenUndeclared) {
   e.recipients[1].address = "j\xc3\xb6rg@example.de";
   EXPECT_FALSE(needs_smtputf8(e, {0}));
   EXPECT_TRUE(needs_smtputf8(e, {1}));
-  smtp::Capabilities hop = everything();
+  Capabilities hop = everything();
   hop.smtputf8 = false;
   EXPECT_FALSE(plan_transaction(e, {0}, hop).refusal);
   EXPECT_TRUE(plan_transaction(e, {1}, hop).refusal);
 }
 
 TEST(DeliveryMessagePlan, TooBigForTheHopIsPermanent534) {
-  smtp::Capabilities hop = everything();
+  Capabilities hop = everything();
   hop.max_size = 1000;
   TransactionPlan plan = plan_transaction(envelope(), {0}, hop);
   ASSERT_TRUE(plan.refusal);

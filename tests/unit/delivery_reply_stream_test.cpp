@@ -11,7 +11,7 @@ namespace {
 TEST(DeliveryReplyStream, MultiLineReply) {
   ReplyStream s;
   s.append("250-mx.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
-  smtp::Reply r;
+  Reply r;
   ASSERT_EQ(s.next(r, false), ReplyStream::Status::Done);
   EXPECT_EQ(r.code, 250);
   EXPECT_EQ(r.lines, (std::vector<std::string>{"mx.example.net", "PIPELINING", "8BITMIME"}));
@@ -22,7 +22,7 @@ TEST(DeliveryReplyStream, SplitAnywhere) {
   const std::string wire = "220-mx.example.net ESMTP\r\n220 ready\r\n";
   for (size_t cut = 0; cut <= wire.size(); ++cut) {
     ReplyStream s;
-    smtp::Reply r;
+    Reply r;
     s.append(wire.substr(0, cut));
     ReplyStream::Status first = s.next(r, false);
     if (first != ReplyStream::Status::Done) {
@@ -37,7 +37,7 @@ TEST(DeliveryReplyStream, SplitAnywhere) {
 TEST(DeliveryReplyStream, PipelinedRepliesOneAtATime) {
   ReplyStream s;
   s.append("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 No such user\r\n354 Go ahead\r\n");
-  smtp::Reply r;
+  Reply r;
   std::vector<int> codes;
   while (s.next(r, true) == ReplyStream::Status::Done) codes.push_back(r.code);
   EXPECT_EQ(codes, (std::vector<int>{250, 250, 550, 354}));
@@ -46,7 +46,7 @@ TEST(DeliveryReplyStream, PipelinedRepliesOneAtATime) {
 TEST(DeliveryReplyStream, EnhancedCodeSplitOffWhenAsked) {
   ReplyStream s;
   s.append("451 4.2.0 Mailbox busy\r\n");
-  smtp::Reply r;
+  Reply r;
   ASSERT_EQ(s.next(r, true), ReplyStream::Status::Done);
   EXPECT_EQ(r.enhanced, "4.2.0");
   EXPECT_EQ(r.lines, std::vector<std::string>{"Mailbox busy"});
@@ -55,7 +55,7 @@ TEST(DeliveryReplyStream, EnhancedCodeSplitOffWhenAsked) {
 TEST(DeliveryReplyStream, BareLfTolerated) {
   ReplyStream s;
   s.append("250 ok\n");
-  smtp::Reply r;
+  Reply r;
   EXPECT_EQ(s.next(r, true), ReplyStream::Status::Done);
 }
 
@@ -63,7 +63,7 @@ TEST(DeliveryReplyStream, GarbageIsAnError) {
   for (std::string bad : {"hello\r\n", "250-a\r\n251 b\r\n", "999 x\r\n"}) {
     ReplyStream s;
     s.append(bad);
-    smtp::Reply r;
+    Reply r;
     EXPECT_EQ(s.next(r, true), ReplyStream::Status::Error) << bad;
   }
 }
@@ -71,20 +71,20 @@ TEST(DeliveryReplyStream, GarbageIsAnError) {
 TEST(DeliveryReplyStream, OverlongLineIsAnError) {
   ReplyStream s;
   s.append("250 " + std::string(ReplyStream::kMaxLine, 'x') + "\r\n");
-  smtp::Reply r;
+  Reply r;
   EXPECT_EQ(s.next(r, true), ReplyStream::Status::Error);
 }
 
 TEST(DeliveryReplyStream, EndlessReplyIsAnError) {
   ReplyStream s;
   for (size_t i = 0; i <= ReplyStream::kMaxLines; ++i) s.append("250-more\r\n");
-  smtp::Reply r;
+  Reply r;
   EXPECT_EQ(s.next(r, true), ReplyStream::Status::Error);
 }
 
 TEST(DeliveryReplyStream, BufferedSeesLeftoversAndPartials) {
   ReplyStream s;
-  smtp::Reply r;
+  Reply r;
   s.append("220 go ahead\r\n250 injected\r\n");
   ASSERT_EQ(s.next(r, true), ReplyStream::Status::Done);
   EXPECT_TRUE(s.buffered());

@@ -13,18 +13,18 @@ constexpr uint64_t bit(int n) { return uint64_t{1} << n; }
 constexpr int kNetAdmin = 12, kNetRaw = 13;
 
 TEST(DeliveryResult, OutcomeOfReply) {
-  EXPECT_EQ(outcome_of(smtp::make_reply(250, "2.0.0", "ok")), Outcome::Delivered);
-  EXPECT_EQ(outcome_of(smtp::make_reply(451, "4.2.0", "later")), Outcome::TempFail);
-  EXPECT_EQ(outcome_of(smtp::make_reply(550, "5.1.1", "no")), Outcome::PermFail);
-  EXPECT_EQ(outcome_of(smtp::make_reply(354, "", "go")), Outcome::TempFail);
+  EXPECT_EQ(outcome_of(make_reply(250, "2.0.0", "ok")), Outcome::Delivered);
+  EXPECT_EQ(outcome_of(make_reply(451, "4.2.0", "later")), Outcome::TempFail);
+  EXPECT_EQ(outcome_of(make_reply(550, "5.1.1", "no")), Outcome::PermFail);
+  EXPECT_EQ(outcome_of(make_reply(354, "", "go")), Outcome::TempFail);
 }
 
 TEST(DeliveryResult, EnhancedCodeFilledIn) {
-  EXPECT_EQ(with_enhanced_code(smtp::make_reply(550, "", "no")).enhanced, "5.0.0");
-  EXPECT_EQ(with_enhanced_code(smtp::make_reply(421, "", "bye")).enhanced, "4.0.0");
-  EXPECT_EQ(with_enhanced_code(smtp::make_reply(250, "", "ok")).enhanced, "2.0.0");
-  EXPECT_EQ(with_enhanced_code(smtp::make_reply(354, "", "go")).enhanced, "4.0.0");
-  EXPECT_EQ(with_enhanced_code(smtp::make_reply(550, "5.7.1", "no")).enhanced, "5.7.1");
+  EXPECT_EQ(with_enhanced_code(make_reply(550, "", "no")).enhanced, "5.0.0");
+  EXPECT_EQ(with_enhanced_code(make_reply(421, "", "bye")).enhanced, "4.0.0");
+  EXPECT_EQ(with_enhanced_code(make_reply(250, "", "ok")).enhanced, "2.0.0");
+  EXPECT_EQ(with_enhanced_code(make_reply(354, "", "go")).enhanced, "4.0.0");
+  EXPECT_EQ(with_enhanced_code(make_reply(550, "5.7.1", "no")).enhanced, "5.7.1");
 }
 
 TEST(DeliveryResult, LogLine) {
@@ -33,7 +33,7 @@ TEST(DeliveryResult, LogLine) {
   record.fwmark = 0x100;
   record.destination = {boost::asio::ip::make_address("2001:db8::25"), 25};
   record.duration = std::chrono::milliseconds(1250);
-  RecipientResult r{0, Outcome::TempFail, smtp::make_reply(451, "4.2.0", "later"), Stage::Rcpt,
+  RecipientResult r{0, Outcome::TempFail, make_reply(451, "4.2.0", "later"), Stage::Rcpt,
                     true};
   EXPECT_EQ(log_line(record, "bob@example.net", r),
             "to=<bob@example.net> relay=[2001:db8::25]:25 source=198.51.100.10 mark=0x100 "

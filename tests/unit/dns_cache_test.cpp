@@ -15,7 +15,7 @@
 #include <map>
 #include <stdexcept>
 
-using namespace poolgate::dns;
+using namespace poolgate;
 using poolgate::testing::run_until_done;
 namespace asio = boost::asio;
 using std::chrono::seconds;

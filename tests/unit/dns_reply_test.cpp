@@ -10,7 +10,7 @@
 
 #include <ares.h>
 
-using namespace poolgate::dns;
+using namespace poolgate;
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <fstream>
 
-using namespace poolgate::dns;
+using namespace poolgate;
 using namespace poolgate::testing;
 using poolgate::DnsConfig;
 namespace asio = boost::asio;

@@ -7,8 +7,7 @@
 #include <gtest/gtest.h>
 
 using namespace poolgate;
-using namespace poolgate::dsn;
-using namespace poolgate::dsn::dsn_test;
+using namespace poolgate::dsn_test;
 
 namespace {
 
@@ -189,7 +188,7 @@ assert rcpts[1]['Original-Recipient'] is None
 
 TEST(DsnMessage, MultiLineReplyIsOneFoldedDiagnostic) {
   RecipientReport r = failed(0);
-  r.reply = smtp::Reply{550, "5.7.1",
+  r.reply = Reply{550, "5.7.1",
                         {"Message rejected because of its content, see https://mx1.example.org/policy",
                          "Please contact the postmaster of example.org if you think this is wrong",
                          "Reference id 8f3a2c"}};
@@ -217,7 +216,7 @@ assert rcpts[0]['Status'] == '5.7.1'
 
 TEST(DsnMessage, LongUnbreakableTextStaysUnder998) {
   RecipientReport r = failed(0);
-  r.reply = smtp::Reply{550, "5.7.1", {std::string(1500, 'x'), std::string(2500, 'y') + " tail"}};
+  r.reply = Reply{550, "5.7.1", {std::string(1500, 'x'), std::string(2500, 'y') + " tail"}};
   Envelope env = original();
   env.recipients[0].address = std::string(300, 'b') + "@example.org";
   Dsn dsn = must_build(env, kContent, {r});
@@ -233,7 +232,7 @@ assert d.count('x') == 1500 and d.count('y') == 2500
 
 TEST(DsnMessage, ReplyTextCannotInjectFields) {
   RecipientReport r = failed(0);
-  r.reply = smtp::make_reply(550, "5.1.1", "no such user\r\nAction: delivered\r\n\r\nFinal-Recipient: x");
+  r.reply = make_reply(550, "5.1.1", "no such user\r\nAction: delivered\r\n\r\nFinal-Recipient: x");
   Dsn dsn = must_build(original(), kContent, {r});
   EXPECT_TRUE(wire_clean(dsn.content));
   EXPECT_EQ(dsn.content.find("\r\nAction: delivered"), std::string::npos);

@@ -6,8 +6,7 @@
 #include <gtest/gtest.h>
 
 using namespace poolgate;
-using namespace poolgate::dsn;
-using namespace poolgate::dsn::dsn_test;
+using namespace poolgate::dsn_test;
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::dsn::dsn_test {
+namespace poolgate::dsn_test {
 
 inline Recipient rcpt(std::string address, uint8_t notify = kNotifyDefault, std::string orcpt = "") {
   Recipient r;
@@ -60,7 +60,7 @@ inline RecipientReport failed(size_t index, int code = 550, std::string enhanced
   RecipientReport r;
   r.index = index;
   r.action = Action::Failed;
-  r.reply = smtp::make_reply(code, enhanced, text);
+  r.reply = make_reply(code, enhanced, text);
   r.from_peer = true;
   r.remote_mta = "dns; mx1.example.org";
   r.last_attempt_unix = 1700003500;
@@ -71,7 +71,7 @@ inline RecipientReport delayed(size_t index) {
   RecipientReport r;
   r.index = index;
   r.action = Action::Delayed;
-  r.reply = smtp::make_reply(451, "4.7.1", "Greylisted, try again later");
+  r.reply = make_reply(451, "4.7.1", "Greylisted, try again later");
   r.from_peer = true;
   r.remote_mta = "dns; mx1.example.org";
   r.last_attempt_unix = 1700003500;
@@ -180,4 +180,4 @@ inline std::string boundary_of(std::string_view content) {
   return std::string(content.substr(at, content.find('"', at) - at));
 }
 
-}  // namespace poolgate::dsn::dsn_test
+}  // namespace poolgate::dsn_test

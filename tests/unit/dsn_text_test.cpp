@@ -11,8 +11,7 @@
 #include <algorithm>
 
 using namespace poolgate;
-using namespace poolgate::dsn;
-using namespace poolgate::dsn::detail;
+using namespace poolgate::detail;
 
 TEST(DsnHeaderSplit, HeadersAndBody) {
   auto s = split_headers("A: 1\r\nB: 2\r\n continued\r\n\r\nbody\r\n\r\nmore\r\n");
@@ -103,7 +102,7 @@ TEST(DsnText, FieldNeverSplitsUtf8) {
     std::string line = f.substr(s, e - s);
     if (s > 0) line.erase(0, 1);
     else line.erase(0, 3);
-    EXPECT_TRUE(smtp::is_valid_utf8(line));
+    EXPECT_TRUE(is_valid_utf8(line));
   }
 }
 
@@ -149,13 +148,13 @@ TEST(DsnText, RecipientValues) {
 
 TEST(DsnText, StatusCode) {
   RecipientReport r;
-  r.reply = smtp::make_reply(550, "5.1.1", "x");
+  r.reply = make_reply(550, "5.1.1", "x");
   EXPECT_EQ(status_code(r), "5.1.1");
-  r.reply = smtp::make_reply(451, "", "x");
+  r.reply = make_reply(451, "", "x");
   EXPECT_EQ(status_code(r), "4.0.0");
-  r.reply = smtp::make_reply(550, "bogus", "x");
+  r.reply = make_reply(550, "bogus", "x");
   EXPECT_EQ(status_code(r), "5.0.0");
-  r.reply = smtp::Reply{};
+  r.reply = Reply{};
   r.action = Action::Delayed;
   EXPECT_EQ(status_code(r), "4.0.0");
 }

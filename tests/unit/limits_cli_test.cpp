@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 using limits_test::kMidnight;
@@ -29,17 +29,17 @@ class LimitsCli : public ::testing::Test {
   void SetUp() override {
     config.relay.spool = dir.path();
     auto spool = Spool::open(dir.path());
-    limits::SpoolCounterStore store(*spool, kNow);
-    limits::SenderState blocked;
+    SpoolCounterStore store(*spool, kNow);
+    SenderState blocked;
     blocked.recipients_day.add(kNow - 60, 600);
     blocked.external_hour.add(kNow - 60, 600);
-    blocked.blocked_until = limits::kBlockedUntilRelease;
+    blocked.blocked_until = kBlockedUntilRelease;
     blocked.blocked_since = kNow - 60;
     blocked.block_reasons = "limit:recipients-per-message 600>500";
     blocked.last_exceeded_unix = kNow - 60;
     blocked.times_exceeded = 1;
     store.save("spam@x.example", blocked);
-    limits::SenderState quiet;
+    SenderState quiet;
     quiet.external_hour.add(kNow - 60, 3);
     store.save("ok@x.example", quiet);
   }
@@ -99,4 +99,4 @@ TEST_F(LimitsCli, ReleaseGoesThroughARunningDaemon) {
 }
 
 }  // namespace
-}  // namespace poolgate::cli
+}  // namespace poolgate

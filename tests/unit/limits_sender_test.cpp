@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 using limits_test::FakeClock;
@@ -235,4 +235,4 @@ TEST(LimitsSender, EveryLimitReachedIsCounted) {
 }
 
 }  // namespace
-}  // namespace poolgate::limits
+}  // namespace poolgate

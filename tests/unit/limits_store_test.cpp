@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 using limits_test::FakeClock;
@@ -124,4 +124,4 @@ TEST(LimitsStore, ReadOnlyViewSeesTheDaemonsRecords) {
 }
 
 }  // namespace
-}  // namespace poolgate::limits
+}  // namespace poolgate

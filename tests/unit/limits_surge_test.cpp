@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 using limits_test::FakeClock;
@@ -144,4 +144,4 @@ TEST(LimitsSurge, MemoryIsBoundedWithRandomDomains) {
 }
 
 }  // namespace
-}  // namespace poolgate::limits
+}  // namespace poolgate

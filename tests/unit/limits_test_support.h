@@ -18,7 +18,7 @@ inline constexpr int64_t kMidnight = 1736899200;
 
 struct FakeClock {
   std::shared_ptr<int64_t> now = std::make_shared<int64_t>(kMidnight);
-  limits::Clock fn() const {
+  Clock fn() const {
     auto n = now;
     return [n] { return *n; };
   }
@@ -26,22 +26,22 @@ struct FakeClock {
   void advance(int64_t s) { *now += s; }
 };
 
-class MemoryStore : public limits::CounterStore {
+class MemoryStore : public CounterStore {
  public:
-  limits::SenderState load(const std::string& sender) override {
+  SenderState load(const std::string& sender) override {
     auto it = states.find(sender);
-    return it == states.end() ? limits::SenderState{} : it->second;
+    return it == states.end() ? SenderState{} : it->second;
   }
-  void save(const std::string& sender, const limits::SenderState& state) override {
+  void save(const std::string& sender, const SenderState& state) override {
     states[sender] = state;
     ++saves;
   }
-  std::vector<std::pair<std::string, limits::SenderState>> list() const override {
+  std::vector<std::pair<std::string, SenderState>> list() const override {
     return {states.begin(), states.end()};
   }
   void erase(const std::string& sender) override { states.erase(sender); }
 
-  std::map<std::string, limits::SenderState> states;
+  std::map<std::string, SenderState> states;
   int saves = 0;
 };
 

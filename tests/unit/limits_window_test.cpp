@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 using limits_test::kMidnight;
@@ -108,4 +108,4 @@ TEST(LimitsWindow, SenderKeyPrefersAuthUserAndFoldsCase) {
 }
 
 }  // namespace
-}  // namespace poolgate::limits
+}  // namespace poolgate

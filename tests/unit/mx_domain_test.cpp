@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-using namespace poolgate::mx;
+using namespace poolgate;
 namespace asio = boost::asio;
 
 namespace {
@@ -77,7 +77,7 @@ TEST(MxHosts, OrdersDropsAndCaps) {
   EXPECT_EQ(hosts[1].name, "b.example.org");
   EXPECT_EQ(notes.size(), 2u);  // "." and the address; the duplicate silently
 
-  std::vector<poolgate::dns::MxRecord> many;
+  std::vector<poolgate::MxRecord> many;
   for (int i = 0; i < 12; ++i) many.push_back({10, "mx" + std::to_string(i) + ".example.org"});
   EXPECT_EQ(order_mx_hosts(many, rng, notes).size(), kMaxMxHosts);
 }

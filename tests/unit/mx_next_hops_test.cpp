@@ -12,8 +12,7 @@
 #include <set>
 
 using namespace poolgate;
-using namespace poolgate::mx;
-using poolgate::dns::Status;
+using poolgate::Status;
 using poolgate::testing::FakeDns;
 using poolgate::testing::run_until_done;
 namespace asio = boost::asio;

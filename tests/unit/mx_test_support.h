@@ -12,37 +12,37 @@
 
 namespace poolgate::testing {
 
-class FakeDns : public dns::DnsLookup {
+class FakeDns : public DnsLookup {
  public:
-  std::map<std::string, dns::MxResult> mx;
-  std::map<std::string, dns::AddressResult> a;
-  std::map<std::string, dns::AddressResult> aaaa;
+  std::map<std::string, MxResult> mx;
+  std::map<std::string, AddressResult> a;
+  std::map<std::string, AddressResult> aaaa;
   std::map<std::string, int> calls;  // "MX name", "A name", "AAAA name"
 
   void set_mx(const std::string& name, std::vector<std::pair<uint16_t, std::string>> records) {
-    dns::MxResult& result = mx[name];
-    result.status = dns::Status::Ok;
+    MxResult& result = mx[name];
+    result.status = Status::Ok;
     for (auto& [preference, exchange] : records) result.records.push_back({preference, exchange});
   }
   void set_null_mx(const std::string& name) {
-    dns::MxResult& result = mx[name];
-    result.status = dns::Status::Ok;
+    MxResult& result = mx[name];
+    result.status = Status::Ok;
     result.records = {{0, "."}};
     result.null_mx = true;
   }
-  void set_mx_status(const std::string& name, dns::Status status) { mx[name].status = status; }
+  void set_mx_status(const std::string& name, Status status) { mx[name].status = status; }
 
-  static dns::AddressResult addresses(std::vector<std::string> texts) {
-    dns::AddressResult result;
-    result.status = dns::Status::Ok;
+  static AddressResult addresses(std::vector<std::string> texts) {
+    AddressResult result;
+    result.status = Status::Ok;
     for (const std::string& text : texts)
       result.records.push_back({boost::asio::ip::make_address(text), 300});
     return result;
   }
-  static dns::AddressResult status(dns::Status status) {
-    dns::AddressResult result;
+  static AddressResult status(Status status) {
+    AddressResult result;
     result.status = status;
-    result.detail = status == dns::Status::TempFail ? "timeout" : "";
+    result.detail = status == Status::TempFail ? "timeout" : "";
     return result;
   }
 
@@ -58,36 +58,36 @@ class FakeDns : public dns::DnsLookup {
     return total;
   }
 
-  boost::asio::awaitable<dns::MxResult> lookup_mx(std::string domain) override {
+  boost::asio::awaitable<MxResult> lookup_mx(std::string domain) override {
     ++calls["MX " + domain];
     auto it = mx.find(domain);
     if (it != mx.end()) co_return it->second;
-    dns::MxResult missing;
-    missing.status = dns::Status::NxDomain;
+    MxResult missing;
+    missing.status = Status::NxDomain;
     co_return missing;
   }
-  boost::asio::awaitable<dns::AddressResult> lookup_a(std::string name) override {
+  boost::asio::awaitable<AddressResult> lookup_a(std::string name) override {
     ++calls["A " + name];
     co_return find(a, name);
   }
-  boost::asio::awaitable<dns::AddressResult> lookup_aaaa(std::string name) override {
+  boost::asio::awaitable<AddressResult> lookup_aaaa(std::string name) override {
     ++calls["AAAA " + name];
     co_return find(aaaa, name);
   }
-  boost::asio::awaitable<dns::TxtResult> lookup_txt(std::string name) override {
+  boost::asio::awaitable<TxtResult> lookup_txt(std::string name) override {
     ++calls["TXT " + name];
-    co_return dns::TxtResult{};
+    co_return TxtResult{};
   }
-  boost::asio::awaitable<dns::PtrResult> lookup_ptr(boost::asio::ip::address address) override {
+  boost::asio::awaitable<PtrResult> lookup_ptr(boost::asio::ip::address address) override {
     ++calls["PTR " + address.to_string()];
-    co_return dns::PtrResult{};
+    co_return PtrResult{};
   }
 
  private:
-  static dns::AddressResult find(const std::map<std::string, dns::AddressResult>& table,
+  static AddressResult find(const std::map<std::string, AddressResult>& table,
                                  const std::string& name) {
     auto it = table.find(name);
-    return it != table.end() ? it->second : status(dns::Status::NxDomain);
+    return it != table.end() ? it->second : status(Status::NxDomain);
   }
 };
 

@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace poolgate::admin {
+namespace poolgate {
 namespace {
 
 TEST(PrometheusText, FamilyWithLabelledSamples) {
@@ -48,4 +48,4 @@ TEST(PrometheusText, RefusesAFamilyTwice) {
 }
 
 }  // namespace
-}  // namespace poolgate::admin
+}  // namespace poolgate

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 TEST(SmtpAddress, Mailboxes) {
   struct Case {

@@ -8,7 +8,6 @@
 #include <vector>
 
 using namespace poolgate;
-using namespace poolgate::smtp;
 
 namespace {
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 using namespace poolgate;
-using namespace poolgate::smtp;
 
 TEST(SmtpCommandWriter, MailWithEveryParameter) {
   MailParams p;

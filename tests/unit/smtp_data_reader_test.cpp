@@ -11,8 +11,8 @@
 #include <fstream>
 #include <random>
 
-using namespace poolgate::smtp;
-using namespace poolgate::smtp::smtp_test;
+using namespace poolgate;
+using namespace poolgate::smtp_test;
 
 namespace {
 

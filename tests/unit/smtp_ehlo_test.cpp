@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 TEST(SmtpEhlo, BuildsEveryOfferedExtension) {
   Capabilities c = Capabilities::server_all(10485760);

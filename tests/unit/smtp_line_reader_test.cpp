@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-using namespace poolgate::smtp;
-using namespace poolgate::smtp::smtp_test;
+using namespace poolgate;
+using namespace poolgate::smtp_test;
 
 namespace {
 

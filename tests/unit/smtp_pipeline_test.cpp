@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 TEST(SmtpReply, SingleAndMultiLineWireForm) {
   EXPECT_EQ(make_reply(250, "2.0.0", "Ok").wire(), "250 2.0.0 Ok\r\n");

@@ -10,16 +10,16 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 // Test-only: lines compare by value.
 inline bool operator==(const Line& a, const Line& b) {
   return a.status == b.status && a.text == b.text && a.bare_lf == b.bare_lf;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate
 
-namespace poolgate::smtp::smtp_test {
+namespace poolgate::smtp_test {
 
 // Cuts `input` at the given ascending positions.
 inline std::vector<std::string_view> split_at(std::string_view input, const std::vector<size_t>& cuts) {
@@ -77,4 +77,4 @@ inline LineRun run_lines(std::string_view input, const LineReaderOptions& opts,
   return r;
 }
 
-}  // namespace poolgate::smtp::smtp_test
+}  // namespace poolgate::smtp_test

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-using namespace poolgate::smtp;
+using namespace poolgate;
 
 TEST(SmtpXtext, EncodeTable) {
   std::vector<std::pair<std::string, std::string>> cases{

@@ -106,7 +106,7 @@ TEST(RspamdFailure, ReplyThatIsNotJsonFails) {
 TEST(ScannerFactory, NoneMeansNoScanner) {
   asio::io_context io;
   SpamConfig config;
-  EXPECT_EQ(spam::make_scanner(io.get_executor(), config, {}), nullptr);
+  EXPECT_EQ(make_scanner(io.get_executor(), config, {}), nullptr);
 }
 
 }  // namespace

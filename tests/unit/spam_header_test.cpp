@@ -31,14 +31,14 @@ const std::string kSpamStatus =
     "\tMISSING_DATE autolearn=no\r\n";
 
 TEST(HeaderFields, UnfoldsAndStopsAtTheBody) {
-  auto fields = mail::parse_header_fields(
+  auto fields = parse_header_fields(
       "Subject: one\r\n two\r\nX-A:b\r\n\tc\r\nbogus line\r\n more\r\n\r\nX-Body: no\r\n");
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].name, "Subject");
   EXPECT_EQ(fields[0].value, "one two");
   EXPECT_EQ(fields[1].name, "X-A");
   EXPECT_EQ(fields[1].value, "b\tc");
-  EXPECT_EQ(mail::parse_header_fields("A: 1\nB:  2 \n\nC: 3").size(), 2u);  // LF lines too
+  EXPECT_EQ(parse_header_fields("A: 1\nB:  2 \n\nC: 3").size(), 2u);  // LF lines too
 }
 
 TEST(HeaderScanner, SpamStatusFromATrustedClient) {
@@ -78,12 +78,12 @@ TEST(HeaderScanner, UntrustedClientsAreIgnored) {
     EXPECT_EQ(v.detail, "header ignored: untrusted client") << client;
   }
   // No trusted networks at all: nobody is trusted.
-  spam::HeaderScanner nobody({});
+  HeaderScanner nobody({});
   EXPECT_EQ(nobody.judge(from("10.1.2.3"), kSpamStatus).detail, "header ignored: untrusted client");
 }
 
 TEST(HeaderScanner, ScoreKeysAreWholeWords) {
-  SpamVerdict v = spam::judge_spam_headers("X-Spam-Status: Yes, hits=3 xscore=99 score=6.5\r\n\r\n");
+  SpamVerdict v = judge_spam_headers("X-Spam-Status: Yes, hits=3 xscore=99 score=6.5\r\n\r\n");
   EXPECT_DOUBLE_EQ(v.score, 6.5);
 }
 

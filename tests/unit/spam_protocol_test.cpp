@@ -8,12 +8,10 @@
 namespace poolgate::spam_test {
 namespace {
 
-using spam::parse_rspamd_reply;
-using spam::parse_spamd_reply;
 using Status = SpamVerdict::Status;
 
 TEST(SpamdProtocol, RequestCountsTheMessageBytes) {
-  EXPECT_EQ(spam::spamd_request("Subject: x\r\n\r\nhi\r\n"),
+  EXPECT_EQ(spamd_request("Subject: x\r\n\r\nhi\r\n"),
             "SYMBOLS SPAMC/1.5\r\nContent-length: 18\r\nUser: poolgate\r\n\r\nSubject: x\r\n\r\nhi\r\n");
 }
 
@@ -65,11 +63,11 @@ TEST(SpamdProtocol, FailuresAndGarbage) {
 }
 
 TEST(SpamdProtocol, ReplyCompleteness) {
-  EXPECT_FALSE(spam::spamd_reply_complete(""));
-  EXPECT_FALSE(spam::spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n"));
-  EXPECT_TRUE(spam::spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n"));
-  EXPECT_FALSE(spam::spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n\r\nGTU"));
-  EXPECT_TRUE(spam::spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n\r\nGTUBE"));
+  EXPECT_FALSE(spamd_reply_complete(""));
+  EXPECT_FALSE(spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n"));
+  EXPECT_TRUE(spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n"));
+  EXPECT_FALSE(spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n\r\nGTU"));
+  EXPECT_TRUE(spamd_reply_complete("SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n\r\nGTUBE"));
 }
 
 TEST(RspamdProtocol, HeadersFromTheEnvelope) {
@@ -79,23 +77,23 @@ TEST(RspamdProtocol, HeadersFromTheEnvelope) {
   e.client_helo = "evil\r\nX-Injected: 1";
   e.auth_user = "alice";
   using Headers = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(spam::rspamd_headers(e),
+  EXPECT_EQ(rspamd_headers(e),
             (Headers{{"From", "<>"}, {"Rcpt", "bob@example.org"}, {"Rcpt", "carol@example.net"},
                      {"IP", "127.0.0.1"}, {"Helo", "evilX-Injected: 1"},
                      {"Queue-Id", "SPAMTEST0001"}, {"User", "alice"}}));
   e.client_address.clear();
   e.client_helo.clear();
   e.auth_user.clear();
-  EXPECT_EQ(spam::rspamd_headers(e).size(), 4u);  // From, two Rcpt, Queue-Id
+  EXPECT_EQ(rspamd_headers(e).size(), 4u);  // From, two Rcpt, Queue-Id
 }
 
 TEST(RspamdProtocol, ActionMapping) {
   for (const char* a : {"reject", "add header", "rewrite subject", "discard", "quarantine"})
-    EXPECT_EQ(spam::rspamd_action_is_spam(a), true) << a;
+    EXPECT_EQ(rspamd_action_is_spam(a), true) << a;
   for (const char* a : {"no action", "greylist", "soft reject"})
-    EXPECT_EQ(spam::rspamd_action_is_spam(a), false) << a;
-  EXPECT_EQ(spam::rspamd_action_is_spam("Reject"), std::nullopt);
-  EXPECT_EQ(spam::rspamd_action_is_spam("panic"), std::nullopt);
+    EXPECT_EQ(rspamd_action_is_spam(a), false) << a;
+  EXPECT_EQ(rspamd_action_is_spam("Reject"), std::nullopt);
+  EXPECT_EQ(rspamd_action_is_spam("panic"), std::nullopt);
 }
 
 TEST(RspamdProtocol, Replies) {
@@ -145,21 +143,21 @@ TEST(RspamdProtocol, BadReplies) {
 }
 
 TEST(ScanLimit, CutsAtALineEndInsideTheLimit) {
-  spam::ScanPart whole = spam::limit_scan("a\r\nb\r\n", 100);
+  ScanPart whole = limit_scan("a\r\nb\r\n", 100);
   EXPECT_FALSE(whole.truncated);
   EXPECT_EQ(whole.content, "a\r\nb\r\n");
   EXPECT_EQ(whole.note(), "");
 
-  spam::ScanPart cut = spam::limit_scan("line one\r\nline two\r\n", 14);
+  ScanPart cut = limit_scan("line one\r\nline two\r\n", 14);
   EXPECT_TRUE(cut.truncated);
   EXPECT_EQ(cut.content, "line one\r\n");
   EXPECT_EQ(cut.note(), "scanned the first 10 of 20 bytes");
 
   // No line end close enough: cut at the limit itself.
-  EXPECT_EQ(spam::limit_scan(std::string(5000, 'x'), 2000).content.size(), 2000u);
+  EXPECT_EQ(limit_scan(std::string(5000, 'x'), 2000).content.size(), 2000u);
   std::string far = "x\n" + std::string(5000, 'y');
-  EXPECT_EQ(spam::limit_scan(far, 3000).content.size(), 3000u);
-  EXPECT_FALSE(spam::limit_scan(std::string(5000, 'x'), 0).truncated);  // 0 = no limit
+  EXPECT_EQ(limit_scan(far, 3000).content.size(), 3000u);
+  EXPECT_FALSE(limit_scan(std::string(5000, 'x'), 0).truncated);  // 0 = no limit
 }
 
 }  // namespace

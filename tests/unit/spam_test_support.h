@@ -32,7 +32,6 @@
 namespace poolgate::spam_test {
 
 namespace asio = boost::asio;
-using classify::SpamVerdict;
 using namespace std::chrono_literals;
 
 inline const std::string kGtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
@@ -65,7 +64,7 @@ inline SpamConfig make_config(ScannerKind kind, uint16_t port, uint32_t timeout_
 }
 
 // A coroutine function, not a lambda: its parameters live in its frame.
-inline asio::awaitable<void> scan_into(spam::Scanner* scanner, const Envelope* envelope,
+inline asio::awaitable<void> scan_into(Scanner* scanner, const Envelope* envelope,
                                        std::string_view content, SpamVerdict* out) {
   *out = co_await scanner->scan(*envelope, content);
 }
@@ -74,7 +73,7 @@ inline asio::awaitable<void> scan_into(spam::Scanner* scanner, const Envelope* e
 inline SpamVerdict scan_once(const SpamConfig& config, const Envelope& envelope,
                              const std::string& content, const std::vector<Network>& trusted = {}) {
   asio::io_context io;
-  auto scanner = spam::make_scanner(io.get_executor(), config, trusted);
+  auto scanner = make_scanner(io.get_executor(), config, trusted);
   SpamVerdict verdict;
   if (!scanner) return verdict;
   asio::co_spawn(io, scan_into(scanner.get(), &envelope, content, &verdict),

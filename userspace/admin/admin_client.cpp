@@ -15,7 +15,7 @@
 
 #include <chrono>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -71,4 +71,4 @@ std::optional<std::string> admin_get(const Config& config, const std::string& ta
   return result.response.body();
 }
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

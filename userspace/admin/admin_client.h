@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 // GET `target` from [admin] listen. nullopt when no daemon answers there
 // (nothing listening, or [admin] listen = ""): the caller falls back to the
@@ -16,4 +16,4 @@ namespace poolgate::admin {
 // stops answering mid-reply.
 std::optional<std::string> admin_get(const Config& config, const std::string& target);
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

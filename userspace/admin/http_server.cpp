@@ -13,7 +13,7 @@
 
 #include <chrono>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -113,4 +113,4 @@ asio::awaitable<void> HttpServer::serve(asio::ip::tcp::socket socket) {
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

@@ -19,7 +19,7 @@
 #include <map>
 #include <string>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 struct HttpResponse {
   unsigned status = 200;
@@ -49,4 +49,4 @@ class HttpServer {
   uint64_t requests_ = 0;
 };
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

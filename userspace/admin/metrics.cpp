@@ -17,7 +17,7 @@
 #include <ctime>
 #include <map>
 
-namespace poolgate::admin {
+namespace poolgate {
 namespace {
 
 using Type = PrometheusText::Type;
@@ -131,8 +131,8 @@ void queue_metrics(PrometheusText& m, const DeliveryEngine& engine) {
            s.dsns);
 }
 
-void classify_metrics(PrometheusText& m, const classify::Classifier& classifier) {
-  const classify::ClassifyCounters& c = classifier.counters();
+void classify_metrics(PrometheusText& m, const Classifier& classifier) {
+  const ClassifyCounters& c = classifier.counters();
   m.family("poolgate_classify_decisions_total", kCounter,
            "Classification decisions by action (accept, hold, tempfail, reject) and pool");
   for (const auto& [key, count] : c.decisions)
@@ -142,13 +142,13 @@ void classify_metrics(PrometheusText& m, const classify::Classifier& classifier)
   for (const auto& [reason, count] : c.reasons) m.sample({{"reason", reason}}, count);
 }
 
-void limits_metrics(PrometheusText& m, const limits::SenderLimits& limits,
-                    const limits::SpoolCounterStore* store) {
-  const limits::LimitCounters& c = limits.counters();
+void limits_metrics(PrometheusText& m, const SenderLimits& limits,
+                    const SpoolCounterStore* store) {
+  const LimitCounters& c = limits.counters();
   m.family("poolgate_limits_reached_total", kCounter,
            "Sending limits reached, by limit, whatever the action");
-  for (size_t i = 0; i < limits::kLimitCount; ++i)
-    m.sample({{"limit", limits::limit_name(static_cast<limits::Limit>(i))}}, c.reached[i]);
+  for (size_t i = 0; i < kLimitCount; ++i)
+    m.sample({{"limit", limit_name(static_cast<Limit>(i))}}, c.reached[i]);
   m.single("poolgate_limits_messages_over_limit_total", kCounter,
            "Messages whose sender reached at least one limit", c.messages_over_limit);
   m.single("poolgate_limits_messages_blocked_total", kCounter,
@@ -163,8 +163,8 @@ void limits_metrics(PrometheusText& m, const limits::SenderLimits& limits,
              "Sender counters that could not be saved to the spool", store->write_errors());
 }
 
-void surge_metrics(PrometheusText& m, limits::NdrSurgeDetector& surge) {
-  const limits::NdrSurgeCounters& c = surge.counters();
+void surge_metrics(PrometheusText& m, NdrSurgeDetector& surge) {
+  const NdrSurgeCounters& c = surge.counters();
   m.single("poolgate_ndr_total", kCounter, "NDRs (bounces, DSNs, auto-replies) classified", c.ndrs);
   m.family("poolgate_ndr_surge_alerts_total", kCounter,
            "NDR surge alerts raised, for one sender domain or for the total");
@@ -172,7 +172,7 @@ void surge_metrics(PrometheusText& m, limits::NdrSurgeDetector& surge) {
   m.sample({{"scope", "total"}}, c.total_alerts);
   uint64_t alerting = 0;
   double total_window = 0, total_baseline = 0;
-  for (const limits::NdrSurgeKeyStat& key : surge.stats()) {
+  for (const NdrSurgeKeyStat& key : surge.stats()) {
     if (key.alerting) ++alerting;
     if (key.key.empty()) {
       total_window = double(key.window_count);
@@ -187,8 +187,8 @@ void surge_metrics(PrometheusText& m, limits::NdrSurgeDetector& surge) {
            total_baseline);
 }
 
-void dns_metrics(PrometheusText& m, const dns::CachingResolver& dns) {
-  dns::CacheStats s = dns.stats();
+void dns_metrics(PrometheusText& m, const CachingResolver& dns) {
+  CacheStats s = dns.stats();
   m.single("poolgate_dns_cache_hits_total", kCounter, "DNS lookups answered from the cache", s.hits);
   m.single("poolgate_dns_cache_misses_total", kCounter, "DNS lookups sent upstream", s.misses);
   m.single("poolgate_dns_cache_coalesced_total", kCounter,
@@ -249,4 +249,4 @@ std::string render_metrics(const MetricSources& sources) {
   return m.str();
 }
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

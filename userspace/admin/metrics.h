@@ -29,19 +29,12 @@ class RelayServer;
 class Spool;
 class StatsMaps;
 class KernelKeeper;
-namespace classify {
 class Classifier;
-}
-namespace limits {
 class SenderLimits;
 class NdrSurgeDetector;
 class SpoolCounterStore;
-}  // namespace limits
-namespace dns {
 class CachingResolver;
-}
 
-namespace admin {
 
 inline constexpr size_t kMaxDomainSeries = 50;
 
@@ -57,11 +50,11 @@ struct DaemonCounters {
 struct MetricSources {
   const Config* config = nullptr;
   const DeliveryEngine* engine = nullptr;
-  const classify::Classifier* classifier = nullptr;
-  const limits::SenderLimits* limits = nullptr;
-  limits::NdrSurgeDetector* surge = nullptr;
-  const limits::SpoolCounterStore* counter_store = nullptr;
-  const dns::CachingResolver* dns = nullptr;
+  const Classifier* classifier = nullptr;
+  const SenderLimits* limits = nullptr;
+  NdrSurgeDetector* surge = nullptr;
+  const SpoolCounterStore* counter_store = nullptr;
+  const CachingResolver* dns = nullptr;
   const RelayServer* relay = nullptr;
   const Spool* spool = nullptr;
   const KernelKeeper* kernel = nullptr;
@@ -71,5 +64,4 @@ struct MetricSources {
 
 std::string render_metrics(const MetricSources& sources);
 
-}  // namespace admin
 }  // namespace poolgate

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 std::string PrometheusText::escape_label_value(std::string_view value) {
   std::string out;
@@ -76,4 +76,4 @@ void PrometheusText::single(std::string_view name, Type type, std::string_view h
   sample({}, value);
 }
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -44,4 +44,4 @@ class PrometheusText {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

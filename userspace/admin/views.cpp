@@ -10,16 +10,16 @@
 
 #include <sstream>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 using nlohmann::ordered_json;
 
 ordered_json queue_view(const DeliveryEngine& engine) {
-  return cli::queue_to_json(engine.snapshot());
+  return queue_to_json(engine.snapshot());
 }
 
-ordered_json senders_view(const limits::SenderLimits& limits, bool all, int64_t now) {
-  return cli::senders_to_json(cli::senders_shown(limits.report(), all, now));
+ordered_json senders_view(const SenderLimits& limits, bool all, int64_t now) {
+  return senders_to_json(senders_shown(limits.report(), all, now));
 }
 
 ordered_json pools_view(const Config& config, const DeliveryEngine* engine,
@@ -72,4 +72,4 @@ ordered_json routes_view(const Config& config) {
   return {{"in_sync", status == 0}, {"report", std::move(lines)}};
 }
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

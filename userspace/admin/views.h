@@ -12,12 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
-namespace poolgate::admin {
+namespace poolgate {
 
 nlohmann::ordered_json queue_view(const DeliveryEngine& engine);
-nlohmann::ordered_json senders_view(const limits::SenderLimits& limits, bool all, int64_t now);
+nlohmann::ordered_json senders_view(const SenderLimits& limits, bool all, int64_t now);
 nlohmann::ordered_json pools_view(const Config& config, const DeliveryEngine* engine,
                                   const StatsMaps* kernel_maps);
 nlohmann::ordered_json routes_view(const Config& config);
 
-}  // namespace poolgate::admin
+}  // namespace poolgate

@@ -2,7 +2,7 @@
 
 #include "classify/decide.h"
 #include "classify/domain_check.h"
-#include "classify/header_fields.h"
+#include "classify/from_domain.h"
 #include "classify/ndr_detect.h"
 #include "limits/ndr_surge.h"
 #include "limits/sender_limits.h"
@@ -13,7 +13,7 @@
 
 #include <algorithm>
 
-namespace poolgate::classify {
+namespace poolgate {
 
 namespace asio = boost::asio;
 
@@ -124,4 +124,4 @@ Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& 
   return out;
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

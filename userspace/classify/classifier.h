@@ -23,21 +23,15 @@
 #include <string_view>
 
 namespace poolgate {
-namespace spam {
 class Scanner;
-}
-namespace limits {
 class SenderLimits;
 class NdrSurgeDetector;
-}  // namespace limits
-
-namespace classify {
 
 struct ClassifierParts {
-  dns::DnsLookup* dns = nullptr;          // required
-  spam::Scanner* scanner = nullptr;       // null: no scanner ([spam] scanner = "none")
-  limits::SenderLimits* limits = nullptr;     // null: no limits (offline classify)
-  limits::NdrSurgeDetector* surge = nullptr;  // null: no surge detection
+  DnsLookup* dns = nullptr;          // required
+  Scanner* scanner = nullptr;       // null: no scanner ([spam] scanner = "none")
+  SenderLimits* limits = nullptr;     // null: no limits (offline classify)
+  NdrSurgeDetector* surge = nullptr;  // null: no surge detection
 };
 
 // What the classifier decided since start, for metrics.
@@ -55,7 +49,7 @@ class Classifier {
   const Config& config() const { return *config_; }
   // A reload: later messages are classified with `config` and `scanner`
   // (both outlive their use here; the daemon keeps every generation).
-  void reconfigure(const Config& config, spam::Scanner* scanner) {
+  void reconfigure(const Config& config, Scanner* scanner) {
     config_ = &config;
     parts_.scanner = scanner;
   }
@@ -97,5 +91,4 @@ std::string trace_header(const Decision& decision);
 Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& checks,
                       const Config& config, int64_t now_unix);
 
-}  // namespace classify
 }  // namespace poolgate

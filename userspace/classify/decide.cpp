@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace poolgate::classify {
+namespace poolgate {
 namespace {
 
 bool rejects(const LimitVerdict& limits) {
@@ -11,14 +11,14 @@ bool rejects(const LimitVerdict& limits) {
          (limits.action == LimitAction::Block || limits.action == LimitAction::BlockForToday);
 }
 
-smtp::Reply reject_reply(const LimitVerdict& limits) {
+Reply reject_reply(const LimitVerdict& limits) {
   // The issue asks 5.1.8 for block-for-today: the sender's address is refused
   // for the rest of the day; 5.7.1 (delivery not authorized) for a block that
   // lasts until an operator releases it.
   if (limits.action == LimitAction::BlockForToday)
-    return smtp::make_reply(550, "5.1.8",
+    return make_reply(550, "5.1.8",
                             "sender blocked by outbound spam policy until 00:00 UTC");
-  return smtp::make_reply(550, "5.7.1", "sender blocked by outbound spam policy");
+  return make_reply(550, "5.7.1", "sender blocked by outbound spam policy");
 }
 
 std::string scanner_failed_reason(const SpamVerdict& spam) {
@@ -114,7 +114,7 @@ Decision decide(const Facts& facts, const Config& config) {
     decision.reply = reject_reply(limits);
   } else if (tempfail) {
     decision.action = Decision::Action::TempFail;
-    decision.reply = smtp::make_reply(451, "4.7.1",
+    decision.reply = make_reply(451, "4.7.1",
                                       "message could not be checked for spam, try again later");
   } else if (hold) {
     decision.action = Decision::Action::Hold;
@@ -124,4 +124,4 @@ Decision decide(const Facts& facts, const Config& config) {
   return decision;
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

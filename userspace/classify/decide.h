@@ -46,11 +46,11 @@
 #include "classify/verdicts.h"
 #include "config/config.h"
 
-namespace poolgate::classify {
+namespace poolgate {
 
 inline constexpr const char* kHighRiskPool = "high-risk";
 inline constexpr const char* kRelayPool = "relay";
 
 Decision decide(const Facts& facts, const Config& config);
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -1,39 +1,36 @@
 #include "classify/domain_check.h"
 
-#include "queue/queued_message.h"
 
-namespace poolgate::classify {
+namespace poolgate {
 
 namespace {
 
 // One lookup's contribution: it found records, it found none, or it could not tell.
 enum class Seen { Records, Nothing, Unknown };
 
-Seen seen(const dns::Answer& answer, bool has_records) {
+Seen seen(const Answer& answer, bool has_records) {
   switch (answer.status) {
-    case dns::Status::Ok: return has_records ? Seen::Records : Seen::Nothing;
-    case dns::Status::NoData:
-    case dns::Status::NxDomain: return Seen::Nothing;
+    case Status::Ok: return has_records ? Seen::Records : Seen::Nothing;
+    case Status::NoData:
+    case Status::NxDomain: return Seen::Nothing;
     default: return Seen::Unknown;
   }
 }
 
-std::string describe(const char* type, const dns::Answer& answer) {
-  std::string text = std::string(type) + " " + dns::to_string(answer.status);
+std::string describe(const char* type, const Answer& answer) {
+  std::string text = std::string(type) + " " + to_string(answer.status);
   if (!answer.detail.empty()) text += " (" + answer.detail + ")";
   return text;
 }
 
 }  // namespace
 
-std::string address_domain(std::string_view address) { return recipient_domain(address); }
-
-boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::string role,
+boost::asio::awaitable<DomainCheck> check_domain(DnsLookup& dns, std::string role,
                                                  std::string domain, bool check_aaaa) {
   DomainCheck check{std::move(role), domain, DomainStatus::Unknown, ""};
   bool unknown = false;
   // MX first: most mail domains have one, and the A lookup is then skipped.
-  dns::MxResult mx = co_await dns.lookup_mx(domain);
+  MxResult mx = co_await dns.lookup_mx(domain);
   Seen mx_seen = seen(mx, !mx.records.empty());
   if (mx_seen == Seen::Records && !mx.null_mx) {
     check.status = DomainStatus::Exists;
@@ -42,7 +39,7 @@ boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::strin
   }
   check.detail = mx.null_mx ? "MX null (RFC 7505)" : describe("MX", mx);
   unknown = mx_seen == Seen::Unknown;
-  if (mx.status == dns::Status::NxDomain) {
+  if (mx.status == Status::NxDomain) {
     // The name does not exist: it has no A either, no need to ask.
     check.status = DomainStatus::None;
     co_return check;
@@ -51,7 +48,7 @@ boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::strin
     check.status = DomainStatus::None;
     co_return check;
   }
-  dns::AddressResult a = co_await dns.lookup_a(domain);
+  AddressResult a = co_await dns.lookup_a(domain);
   check.detail += ", " + describe("A", a);
   if (seen(a, !a.records.empty()) == Seen::Records) {
     check.status = DomainStatus::Exists;
@@ -59,7 +56,7 @@ boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::strin
   }
   unknown = unknown || seen(a, false) == Seen::Unknown;
   if (check_aaaa) {
-    dns::AddressResult aaaa = co_await dns.lookup_aaaa(domain);
+    AddressResult aaaa = co_await dns.lookup_aaaa(domain);
     check.detail += ", " + describe("AAAA", aaaa);
     if (seen(aaaa, !aaaa.records.empty()) == Seen::Records) {
       check.status = DomainStatus::Exists;
@@ -71,4 +68,4 @@ boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::strin
   co_return check;
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -8,6 +8,8 @@
 // having a bad moment must not send a legitimate sender to the high-risk pool.
 #pragma once
 
+#include "mail/domain_name.h"  // address_domain
+
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include "classify/verdicts.h"
@@ -17,12 +19,10 @@
 
 #include <string>
 
-namespace poolgate::classify {
+namespace poolgate {
 
-boost::asio::awaitable<DomainCheck> check_domain(dns::DnsLookup& dns, std::string role,
+boost::asio::awaitable<DomainCheck> check_domain(DnsLookup& dns, std::string role,
                                                  std::string domain, bool check_aaaa);
 
-// The domain part of an address ("" for none or the null sender), lower case.
-std::string address_domain(std::string_view address);
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -1,12 +1,12 @@
 #include "classify/ndr_detect.h"
 
-#include "classify/header_fields.h"
+#include "classify/from_domain.h"
 
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
-namespace poolgate::classify {
+namespace poolgate {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -95,4 +95,4 @@ std::optional<std::string> detect_ndr(const Envelope& envelope, std::string_view
   return std::nullopt;
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

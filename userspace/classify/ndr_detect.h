@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::classify {
+namespace poolgate {
 
 std::optional<std::string> detect_ndr(const Envelope& envelope, std::string_view content,
                                       const ClassifyConfig& config);
@@ -34,4 +34,4 @@ std::optional<std::string> detect_ndr(const Envelope& envelope, std::string_view
 bool is_delivery_status_report(std::string_view content_type);
 bool is_auto_reply(std::string_view auto_submitted);
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -1,6 +1,6 @@
 #include "classify/verdicts.h"
 
-namespace poolgate::classify {
+namespace poolgate {
 
 std::string Decision::reasons_text() const {
   if (reasons.empty()) return "clean";
@@ -12,4 +12,4 @@ std::string Decision::reasons_text() const {
   return text;
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::classify {
+namespace poolgate {
 
 // Whether a sender domain exists for mail: an MX or an A record (AAAA too
 // when check_aaaa). NXDOMAIN and NODATA are None; a timeout or SERVFAIL is
@@ -64,9 +64,9 @@ struct Decision {
   Action action = Action::Accept;
   std::string pool = "normal";
   std::vector<std::string> reasons;  // every rule that fired, in precedence order; empty = clean
-  smtp::Reply reply;                 // TempFail/Reject only
+  Reply reply;                 // TempFail/Reject only
 
   std::string reasons_text() const;  // "ndr:null-sender, spam:spamd score=12.3 required=5.0" or "clean"
 };
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 void register_bpf(CLI::App& app, const GlobalOptions& options, Runner& run) {
   auto* bpf = app.add_subcommand("bpf", "eBPF enforcement and counters (tc egress, XDP ingress)");
@@ -27,4 +27,4 @@ void register_bpf(CLI::App& app, const GlobalOptions& options, Runner& run) {
   }
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

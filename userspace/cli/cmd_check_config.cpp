@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 std::optional<Config> load_or_report(const std::string& path) {
   LoadResult result = load_config(path);
@@ -36,4 +36,4 @@ void register_check_config(CLI::App& app, const GlobalOptions& options, Runner& 
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

@@ -18,7 +18,7 @@
 #include <iostream>
 #include <iterator>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 struct ClassifyArgs {
@@ -51,17 +51,17 @@ int classify_offline(const Config& config, const ClassifyArgs& args) {
   envelope.size = content.size();
 
   boost::asio::io_context io(1);
-  dns::Resolver resolver(io.get_executor(), config.dns);
-  dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
-  std::unique_ptr<spam::Scanner> scanner =
-      spam::make_scanner(io.get_executor(), config.spam, config.relay.client_networks);
-  classify::Classifier classifier(config, {&dns, scanner.get(), nullptr, nullptr});
+  Resolver resolver(io.get_executor(), config.dns);
+  CachingResolver dns(resolver, CachePolicy::from(config.dns));
+  std::unique_ptr<Scanner> scanner =
+      make_scanner(io.get_executor(), config.spam, config.relay.client_networks);
+  Classifier classifier(config, {&dns, scanner.get(), nullptr, nullptr});
   auto future = boost::asio::co_spawn(
       io, classifier.classify(envelope, content, envelope.received_unix), boost::asio::use_future);
   io.run();
-  classify::Decision decision = future.get();
+  Decision decision = future.get();
 
-  using Action = classify::Decision::Action;
+  using Action = Decision::Action;
   const char* action = decision.action == Action::Accept     ? "accept"
                        : decision.action == Action::Hold     ? "hold"
                        : decision.action == Action::TempFail ? "tempfail"
@@ -100,4 +100,4 @@ void register_classify(CLI::App& app, const GlobalOptions& options, Runner& run)
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

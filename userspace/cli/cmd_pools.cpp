@@ -11,7 +11,7 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 nlohmann::ordered_json offline_pools(const Config& config) {
@@ -21,7 +21,7 @@ nlohmann::ordered_json offline_pools(const Config& config) {
   } catch (const std::exception&) {
     // No data plane pinned: the view shows "kernel": null.
   }
-  return admin::pools_view(config, nullptr, maps ? &*maps : nullptr);
+  return pools_view(config, nullptr, maps ? &*maps : nullptr);
 }
 
 void print_table(const nlohmann::ordered_json& view, std::ostream& out) {
@@ -53,7 +53,7 @@ void register_pools(CLI::App& app, const GlobalOptions& options, Runner& run) {
       std::optional<Config> config = load_or_report(options.config_path);
       if (!config) return kExitInvalidConfig;
       nlohmann::ordered_json view;
-      if (std::optional<std::string> live = admin::admin_get(*config, "/pools"))
+      if (std::optional<std::string> live = admin_get(*config, "/pools"))
         view = nlohmann::ordered_json::parse(*live);
       else
         view = offline_pools(*config);
@@ -66,4 +66,4 @@ void register_pools(CLI::App& app, const GlobalOptions& options, Runner& run) {
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

@@ -14,14 +14,14 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 // The running daemon's queue (live recipient states) when its admin API
 // answers, else the spool as last written.
 int list(const Config& config, bool json) {
   nlohmann::ordered_json messages;
-  if (std::optional<std::string> live = admin::admin_get(config, "/queue")) {
+  if (std::optional<std::string> live = admin_get(config, "/queue")) {
     messages = nlohmann::ordered_json::parse(*live);
   } else {
     auto spool = Spool::open_read_only(config.relay.spool);
@@ -162,4 +162,4 @@ void register_queue(CLI::App& app, const GlobalOptions& options, Runner& run) {
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run) {
   auto* routes = app.add_subcommand("routes", "policy routing: fwmark rules and pool tables");
@@ -27,4 +27,4 @@ void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run) {
   }
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

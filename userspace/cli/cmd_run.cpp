@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 #include "daemon/run.h"
 
-namespace poolgate::cli {
+namespace poolgate {
 
 void register_run(CLI::App& app, const GlobalOptions& options, Runner& run) {
   auto* cmd = app.add_subcommand("run", "run the daemon in the foreground (logs to stderr)");
@@ -22,4 +22,4 @@ void register_run(CLI::App& app, const GlobalOptions& options, Runner& run) {
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

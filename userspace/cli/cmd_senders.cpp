@@ -19,7 +19,7 @@
 #include <iostream>
 #include <sstream>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 std::string utc(int64_t unix_time) {
@@ -34,9 +34,9 @@ std::string utc(int64_t unix_time) {
 
 }  // namespace
 
-nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& senders) {
+nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders) {
   auto out = nlohmann::ordered_json::array();
-  for (const limits::SenderReport& r : senders) {
+  for (const SenderReport& r : senders) {
     nlohmann::ordered_json j;
     j["sender"] = r.sender;
     j["external_last_hour"] = r.external_last_hour;
@@ -84,10 +84,10 @@ std::string format_senders_table(const nlohmann::ordered_json& senders) {
   return out.str();
 }
 
-std::vector<limits::SenderReport> senders_shown(std::vector<limits::SenderReport> reports,
+std::vector<SenderReport> senders_shown(std::vector<SenderReport> reports,
                                                 bool all, int64_t now) {
-  std::vector<limits::SenderReport> shown;
-  for (limits::SenderReport& report : reports) {
+  std::vector<SenderReport> shown;
+  for (SenderReport& report : reports) {
     bool live = report.external_last_hour || report.internal_last_hour ||
                 report.recipients_last_day || report.messages_last_minute;
     if (report.restricted(now) || (all && live)) shown.push_back(std::move(report));
@@ -99,14 +99,14 @@ int senders_list(const Config& config, bool json, bool all, std::ostream& out, i
   nlohmann::ordered_json shown;
   // The running daemon's live counters when its admin API answers, else the
   // spool's records as last written.
-  if (std::optional<std::string> live = admin::admin_get(config, all ? "/senders?all=1" : "/senders")) {
+  if (std::optional<std::string> live = admin_get(config, all ? "/senders?all=1" : "/senders")) {
     shown = nlohmann::ordered_json::parse(*live);
   } else {
     auto spool = Spool::open_read_only(config.relay.spool);
     std::vector<std::string> problems;
-    std::vector<limits::SenderReport> reports;
-    for (auto& [sender, state] : limits::read_sender_states(*spool, &problems))
-      reports.push_back(limits::report_of(sender, state, now));
+    std::vector<SenderReport> reports;
+    for (auto& [sender, state] : read_sender_states(*spool, &problems))
+      reports.push_back(report_of(sender, state, now));
     for (const std::string& problem : problems) std::cerr << "poolgate: skipped: " << problem << "\n";
     shown = senders_to_json(senders_shown(std::move(reports), all, now));
   }
@@ -117,7 +117,7 @@ int senders_list(const Config& config, bool json, bool all, std::ostream& out, i
 
 int senders_release(const Config& config, const std::string& address, std::ostream& out,
                     int64_t now) {
-  std::string sender = limits::sender_key("", address);
+  std::string sender = sender_key("", address);
   if (sender.empty()) throw OperatorError("give the sender address (or user) to release");
   std::optional<std::string> answer = control_request(config.relay.spool, "release " + sender);
   if (answer) {
@@ -125,9 +125,9 @@ int senders_release(const Config& config, const std::string& address, std::ostre
   } else {
     // No daemon: change the record it will load at its next start.
     auto spool = Spool::open(config.relay.spool);
-    limits::SpoolCounterStore store(*spool, now);  // destroyed (flushed) before the spool
-    limits::SenderState state = store.load(sender);
-    if (!limits::lift_block(state)) throw OperatorError(sender + " is not blocked");
+    SpoolCounterStore store(*spool, now);  // destroyed (flushed) before the spool
+    SenderState state = store.load(sender);
+    if (!lift_block(state)) throw OperatorError(sender + " is not blocked");
     store.save(sender, state);
     store.flush();
   }
@@ -156,14 +156,14 @@ void register_senders(CLI::App& app, const GlobalOptions& options, Runner& run) 
   };
   list_cmd->callback([&run, with_config, json, all] {
     run = with_config([json, all](const Config& c) {
-      return senders_list(c, *json, *all, std::cout, limits::system_unix_now());
+      return senders_list(c, *json, *all, std::cout, system_unix_now());
     });
   });
   release_cmd->callback([&run, with_config, address] {
     run = with_config([address](const Config& c) {
-      return senders_release(c, *address, std::cout, limits::system_unix_now());
+      return senders_release(c, *address, std::cout, system_unix_now());
     });
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 void register_senders(CLI::App& app, const GlobalOptions& options, Runner& run);
 
@@ -24,12 +24,12 @@ int senders_list(const Config& config, bool json, bool all, std::ostream& out, i
 int senders_release(const Config& config, const std::string& address, std::ostream& out,
                     int64_t now);
 
-nlohmann::ordered_json senders_to_json(const std::vector<limits::SenderReport>& senders);
+nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders);
 // From senders_to_json()'s form, which is also the daemon's /senders view.
 std::string format_senders_table(const nlohmann::ordered_json& senders);
 // What `senders list` shows: restricted senders, or with `all` every sender
 // with live counters.
-std::vector<limits::SenderReport> senders_shown(std::vector<limits::SenderReport> reports,
+std::vector<SenderReport> senders_shown(std::vector<SenderReport> reports,
                                                 bool all, int64_t now);
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

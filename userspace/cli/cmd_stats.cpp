@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 void register_stats(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand("stats", "per-pool kernel counters from the pinned maps");
@@ -24,4 +24,4 @@ void register_stats(CLI::App& app, Runner& run) {
   });
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

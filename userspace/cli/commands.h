@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 struct GlobalOptions {
   std::string config_path = kDefaultConfigPath;
@@ -33,4 +33,4 @@ std::optional<Config> load_or_report(const std::string& path);
 
 inline constexpr int kExitInvalidConfig = 2;
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

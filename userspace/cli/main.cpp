@@ -6,7 +6,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-  using namespace poolgate::cli;
+  using namespace poolgate;
   CLI::App app{"poolgate: outbound-mail egress controller (pools, fwmarks, policy routing, eBPF)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", POOLGATE_VERSION);

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-namespace poolgate::cli {
+namespace poolgate {
 namespace {
 
 const char* state_name(RecipientState state) {
@@ -90,4 +90,4 @@ std::string format_envelope(const Envelope& e) {
   return out;
 }
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

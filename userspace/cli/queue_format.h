@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::cli {
+namespace poolgate {
 
 nlohmann::ordered_json envelope_to_json(const Envelope& envelope);
 nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages);
@@ -16,4 +16,4 @@ nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages);
 std::string format_queue_table(const nlohmann::ordered_json& messages);
 std::string format_envelope(const Envelope& envelope);
 
-}  // namespace poolgate::cli
+}  // namespace poolgate

@@ -4,6 +4,8 @@
 // config/validate.h, host checks (netlink) in routing/host_check.h.
 #pragma once
 
+#include "smtp/data_reader.h"  // BareNewline
+
 #include <boost/asio/ip/address.hpp>
 
 #include <cstdint>
@@ -48,8 +50,6 @@ struct Endpoint {
   std::string to_string() const;  // "198.51.100.53:53", "[2001:db8::53]:53"
 };
 using ListenEndpoint = Endpoint;
-
-enum class BareNewline { Reject, Normalize };
 
 // [relay]: the inbound ESMTP service and the spool.
 struct RelayConfig {

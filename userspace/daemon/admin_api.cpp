@@ -11,40 +11,40 @@ namespace poolgate {
 
 namespace {
 
-admin::HttpResponse json(const nlohmann::ordered_json& body) {
+HttpResponse json(const nlohmann::ordered_json& body) {
   return {200, "application/json", body.dump(2) + "\n"};
 }
 
-admin::HttpResponse unavailable(const char* what) {
+HttpResponse unavailable(const char* what) {
   return {503, "text/plain", std::string(what) + " is not running in this daemon\n"};
 }
 
 }  // namespace
 
-std::unique_ptr<admin::HttpServer> start_admin_api(boost::asio::io_context& io,
+std::unique_ptr<HttpServer> start_admin_api(boost::asio::io_context& io,
                                                    const Config& config,
-                                                   const admin::MetricSources& sources) {
+                                                   const MetricSources& sources) {
   if (!config.admin.listen) return nullptr;
-  auto server = std::make_unique<admin::HttpServer>(io, *config.admin.listen);
-  const admin::MetricSources* s = &sources;
+  auto server = std::make_unique<HttpServer>(io, *config.admin.listen);
+  const MetricSources* s = &sources;
   server->handle("/metrics", [s](const std::string&) {
-    return admin::HttpResponse{200, admin::kPrometheusContentType, admin::render_metrics(*s)};
+    return HttpResponse{200, kPrometheusContentType, render_metrics(*s)};
   });
   server->handle("/healthz", [](const std::string&) {
-    return admin::HttpResponse{200, "text/plain", "ok\n"};
+    return HttpResponse{200, "text/plain", "ok\n"};
   });
   server->handle("/queue", [s](const std::string&) {
-    return s->engine ? json(admin::queue_view(*s->engine)) : unavailable("delivery");
+    return s->engine ? json(queue_view(*s->engine)) : unavailable("delivery");
   });
   server->handle("/senders", [s](const std::string& query) {
     if (!s->limits) return unavailable("sender limits");
     bool all = query.find("all=1") != std::string::npos || query.find("all=true") != std::string::npos;
-    return json(admin::senders_view(*s->limits, all, std::time(nullptr)));
+    return json(senders_view(*s->limits, all, std::time(nullptr)));
   });
   server->handle("/pools", [s](const std::string&) {
-    return json(admin::pools_view(*s->config, s->engine, s->kernel_maps));
+    return json(pools_view(*s->config, s->engine, s->kernel_maps));
   });
-  server->handle("/routes", [s](const std::string&) { return json(admin::routes_view(*s->config)); });
+  server->handle("/routes", [s](const std::string&) { return json(routes_view(*s->config)); });
   server->start();
   spdlog::info("admin API on http://{}/ (/metrics /queue /senders /pools /routes /healthz)",
                config.admin.listen->to_string());

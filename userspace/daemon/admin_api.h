@@ -12,8 +12,8 @@ namespace poolgate {
 // Binds [admin] listen and serves `sources`, which the daemon keeps current
 // (a reload points sources.config at the new generation). Null when [admin]
 // listen is "".
-std::unique_ptr<admin::HttpServer> start_admin_api(boost::asio::io_context& io,
+std::unique_ptr<HttpServer> start_admin_api(boost::asio::io_context& io,
                                                    const Config& config,
-                                                   const admin::MetricSources& sources);
+                                                   const MetricSources& sources);
 
 }  // namespace poolgate

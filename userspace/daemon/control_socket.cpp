@@ -38,7 +38,7 @@ std::string ControlSocket::handle(const std::string& line) {
 }
 
 ControlSocket::ControlSocket(asio::io_context& io, QueueControl& queue,
-                             limits::SenderControl& senders, std::string path)
+                             SenderControl& senders, std::string path)
     : queue_(queue),
       senders_(senders), path_(std::move(path)), acceptor_(io) {
   ::unlink(path_.c_str());  // a stale socket from a killed daemon (we hold the spool lock)

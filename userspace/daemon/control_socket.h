@@ -18,15 +18,13 @@
 namespace poolgate {
 
 class QueueControl;
-namespace limits {
 class SenderControl;
-}
 
 std::string control_socket_path(const std::string& spool_path);
 
 class ControlSocket {
  public:
-  ControlSocket(boost::asio::io_context& io, QueueControl& queue, limits::SenderControl& senders,
+  ControlSocket(boost::asio::io_context& io, QueueControl& queue, SenderControl& senders,
                 std::string path);
   ~ControlSocket();
   void start();
@@ -39,7 +37,7 @@ class ControlSocket {
   std::string handle(const std::string& line);  // "" = ok, else the error
 
   QueueControl& queue_;
-  limits::SenderControl& senders_;
+  SenderControl& senders_;
   std::string path_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };

@@ -15,7 +15,7 @@ Generation Generations::make(Config config) {
   Generation generation;
   generation.config = std::make_unique<Config>(std::move(config));
   generation.scanner =
-      spam::make_scanner(executor_, generation.config->spam, generation.config->relay.client_networks);
+      make_scanner(executor_, generation.config->spam, generation.config->relay.client_networks);
   return generation;
 }
 

@@ -26,7 +26,7 @@ namespace poolgate {
 
 struct Generation {
   std::unique_ptr<Config> config;
-  std::unique_ptr<spam::Scanner> scanner;  // null: [spam] scanner = "none"
+  std::unique_ptr<Scanner> scanner;  // null: [spam] scanner = "none"
 };
 
 class Generations {

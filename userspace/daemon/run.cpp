@@ -105,30 +105,30 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   spdlog::info("spool {}: {} unfinished messages", relay.spool, unfinished.size());
 
   std::optional<asio::ssl::context> tls = make_tls(relay);
-  dns::Resolver resolver(io.get_executor(), config.dns);
-  dns::CachingResolver dns(resolver, dns::CachePolicy::from(config.dns));
+  Resolver resolver(io.get_executor(), config.dns);
+  CachingResolver dns(resolver, CachePolicy::from(config.dns));
   DeliveryEngine engine(io, config, *spool, dns, local_address_check());
 
   // Classification: every message's pool is decided before its 250.
-  limits::SpoolCounterStore counter_store(*spool, std::time(nullptr));
-  limits::SenderLimits sender_limits(config.limits, relay.internal_domains, counter_store);
-  limits::NdrSurgeDetector surge(config.limits);
-  classify::Classifier classifier(
+  SpoolCounterStore counter_store(*spool, std::time(nullptr));
+  SenderLimits sender_limits(config.limits, relay.internal_domains, counter_store);
+  NdrSurgeDetector surge(config.limits);
+  Classifier classifier(
       config, {&dns, generations.current().scanner.get(), &sender_limits, &surge});
   engine.set_classifier(&classifier);
 
   RelayServer server(io, relay, *spool, tls ? &*tls : nullptr);
   server.set_classifier(&classifier);
   server.on_queued([&engine](Envelope envelope) { engine.add(std::move(envelope)); });
-  limits::SenderLimitsControl sender_control(sender_limits);
+  SenderLimitsControl sender_control(sender_limits);
   ControlSocket control(io, engine, sender_control, control_socket_path(relay.spool));
 
-  admin::DaemonCounters counters{std::time(nullptr)};
-  admin::MetricSources sources{&config, &engine, &classifier, &sender_limits, &surge,
+  DaemonCounters counters{std::time(nullptr)};
+  MetricSources sources{&config, &engine, &classifier, &sender_limits, &surge,
                                &counter_store, &dns, &server, spool.get(),
                                kernel ? &*kernel : nullptr, kernel_maps ? &*kernel_maps : nullptr,
                                &counters};
-  std::unique_ptr<admin::HttpServer> admin = start_admin_api(io, config, sources);
+  std::unique_ptr<HttpServer> admin = start_admin_api(io, config, sources);
 
   engine.start(std::move(unfinished));
   server.start();

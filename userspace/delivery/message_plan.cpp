@@ -16,8 +16,8 @@ bool ascii(std::string_view s) {
 }
 
 // Recipient::orcpt holds "type;address" as received; RcptParams wants them apart.
-smtp::RcptParams rcpt_params(const Recipient& r) {
-  smtp::RcptParams p;
+RcptParams rcpt_params(const Recipient& r) {
+  RcptParams p;
   p.notify = r.notify;
   size_t semi = r.orcpt.find(';');
   if (semi != std::string::npos) {
@@ -46,17 +46,17 @@ bool needs_smtputf8(const Envelope& envelope, const std::vector<size_t>& recipie
 }
 
 TransactionPlan plan_transaction(const Envelope& envelope, const std::vector<size_t>& recipients,
-                                 const smtp::Capabilities& hop) {
+                                 const Capabilities& hop) {
   TransactionPlan plan;
   const bool smtputf8 = needs_smtputf8(envelope, recipients);
   if (smtputf8 && !hop.smtputf8) {
     plan.refusal =
-        smtp::make_reply(550, "5.6.7", "message needs SMTPUTF8 and the next hop does not offer it");
+        make_reply(550, "5.6.7", "message needs SMTPUTF8 and the next hop does not offer it");
     return plan;
   }
   // SMTPUTF8 implies 8BITMIME (RFC 6531 3.1 item 8), even when not listed.
   if (envelope.body_8bitmime && !hop.eightbitmime && !hop.smtputf8) {
-    plan.refusal = smtp::make_reply(
+    plan.refusal = make_reply(
         554, "5.6.3",
         "message is 8-bit and the next hop does not offer 8BITMIME; conversion to 7 bit "
         "is not supported");
@@ -64,22 +64,22 @@ TransactionPlan plan_transaction(const Envelope& envelope, const std::vector<siz
   }
   if (hop.size && hop.max_size != 0 && envelope.size > hop.max_size) {
     plan.refusal =
-        smtp::make_reply(552, "5.3.4",
+        make_reply(552, "5.3.4",
                          "message size " + std::to_string(envelope.size) +
                              " exceeds the next hop's limit of " + std::to_string(hop.max_size));
     return plan;
   }
 
-  smtp::MailParams mail;
+  MailParams mail;
   if (envelope.size > 0) mail.size = envelope.size;
-  mail.body = envelope.body_8bitmime ? smtp::Body::EightBitMime : smtp::Body::Unspecified;
+  mail.body = envelope.body_8bitmime ? Body::EightBitMime : Body::Unspecified;
   mail.smtputf8 = smtputf8;
   mail.ret = envelope.ret;
   if (!envelope.envid.empty()) mail.envid = envelope.envid;
-  plan.mail = smtp::format_mail(envelope.sender, mail, hop);
+  plan.mail = format_mail(envelope.sender, mail, hop);
   for (size_t i : recipients) {
     const Recipient& r = envelope.recipients.at(i);
-    plan.rcpts.push_back(smtp::format_rcpt(r.address, rcpt_params(r), hop, smtputf8));
+    plan.rcpts.push_back(format_rcpt(r.address, rcpt_params(r), hop, smtputf8));
   }
   return plan;
 }

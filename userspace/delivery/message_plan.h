@@ -41,13 +41,13 @@ struct TransactionPlan {
   //  - 550 5.6.7: the message needs SMTPUTF8 and the next hop lacks it (RFC
   //    6531 3.2: no downgrade is defined);
   //  - 552 5.3.4: the next hop's SIZE is smaller than the message (RFC 1870 6).
-  std::optional<smtp::Reply> refusal;
+  std::optional<Reply> refusal;
   std::string mail;                // "MAIL FROM:<...> SIZE=..." without CRLF
   std::vector<std::string> rcpts;  // "RCPT TO:<...> NOTIFY=..." per recipient, in order
 };
 
 // `next_hop`: the parsed EHLO reply; all false after HELO (no parameters).
 TransactionPlan plan_transaction(const Envelope& envelope, const std::vector<size_t>& recipients,
-                                 const smtp::Capabilities& next_hop);
+                                 const Capabilities& next_hop);
 
 }  // namespace poolgate

@@ -9,11 +9,11 @@ void ReplyStream::clear() {
   line_count_ = 0;
 }
 
-ReplyStream::Status ReplyStream::next(smtp::Reply& out, bool extract_enhanced) {
+ReplyStream::Status ReplyStream::next(Reply& out, bool extract_enhanced) {
   size_t used = 0;
   Status status = Status::NeedMore;
   while (used < in_.size()) {
-    smtp::LineReader::Result result = lines_.feed(std::string_view(in_).substr(used));
+    LineReader::Result result = lines_.feed(std::string_view(in_).substr(used));
     used += result.consumed;
     if (!result.line) continue;
     if (!result.line->ok() || ++line_count_ > kMaxLines) {
@@ -21,12 +21,12 @@ ReplyStream::Status ReplyStream::next(smtp::Reply& out, bool extract_enhanced) {
       break;
     }
     if (!parser_) parser_.emplace(extract_enhanced);
-    smtp::ReplyParser::Status fed = parser_->feed(result.line->text);
-    if (fed == smtp::ReplyParser::Status::Error) {
+    ReplyParser::Status fed = parser_->feed(result.line->text);
+    if (fed == ReplyParser::Status::Error) {
       status = Status::Error;
       break;
     }
-    if (fed == smtp::ReplyParser::Status::Done) {
+    if (fed == ReplyParser::Status::Done) {
       out = parser_->reply();
       parser_.reset();
       line_count_ = 0;

@@ -31,7 +31,7 @@ class ReplyStream {
   // off each line (ReplyParser). Error: a line that is not a reply line, a
   // code changing inside a reply, a line or a reply over the limits; the
   // connection cannot be trusted after that.
-  Status next(smtp::Reply& out, bool extract_enhanced);
+  Status next(Reply& out, bool extract_enhanced);
 
   // Octets received but not yet part of a returned reply. After the 220 to
   // STARTTLS there must be none: plain text sent before the handshake must not
@@ -42,8 +42,8 @@ class ReplyStream {
 
  private:
   std::string in_;
-  smtp::LineReader lines_{{kMaxLine, smtp::BareLf::Accept}};
-  std::optional<smtp::ReplyParser> parser_;  // set while a reply is incomplete
+  LineReader lines_{{kMaxLine, BareLf::Accept}};
+  std::optional<ReplyParser> parser_;  // set while a reply is incomplete
   size_t line_count_ = 0;
 };
 

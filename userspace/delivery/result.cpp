@@ -26,13 +26,13 @@ bool MessageResult::all_delivered() const {
   return !recipients.empty();
 }
 
-Outcome outcome_of(const smtp::Reply& reply) {
+Outcome outcome_of(const Reply& reply) {
   if (reply.code >= 200 && reply.code < 300) return Outcome::Delivered;
   if (reply.code >= 500 && reply.code < 600) return Outcome::PermFail;
   return Outcome::TempFail;
 }
 
-smtp::Reply with_enhanced_code(smtp::Reply reply) {
+Reply with_enhanced_code(Reply reply) {
   if (reply.enhanced.empty()) {
     int cls = reply.code / 100;
     // A 3xx where a final reply was expected is handled as a temporary error.

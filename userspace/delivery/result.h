@@ -39,7 +39,7 @@ std::string_view stage_name(Stage stage);  // "connect", "rcpt", ... (log keys)
 struct RecipientResult {
   size_t recipient = 0;  // index into the envelope's recipients
   Outcome outcome = Outcome::TempFail;
-  smtp::Reply reply;  // always with an enhanced code (see with_enhanced_code)
+  Reply reply;  // always with an enhanced code (see with_enhanced_code)
   Stage stage = Stage::Connect;
   bool from_peer = false;  // the next hop said it; false: poolgate decided
 };
@@ -63,12 +63,12 @@ struct MessageResult {
 // The outcome a reply's code means: 2xx Delivered, 4xx TempFail, 5xx
 // PermFail. Anything else where a 2xx was expected (a 3xx, say) is a protocol
 // error, TempFail.
-Outcome outcome_of(const smtp::Reply& reply);
+Outcome outcome_of(const Reply& reply);
 
 // Servers without ENHANCEDSTATUSCODES send none; the engine and DSNs want one,
 // so "X.0.0" of the reply's class is filled in (RFC 3463 3.1: "other or
 // undefined"), as Postfix does.
-smtp::Reply with_enhanced_code(smtp::Reply reply);
+Reply with_enhanced_code(Reply reply);
 
 // "to=<a@example.com> relay=203.0.113.25:25 source=198.51.100.10 mark=0x100
 // tls=... delay=0.35 stage=rcpt status=deferred (451 4.2.0 try later)"

@@ -10,7 +10,7 @@ namespace poolgate {
 namespace {
 
 // The peer's name: the first word of a 220 greeting or of the EHLO reply.
-std::string first_word(const smtp::Reply& reply) {
+std::string first_word(const Reply& reply) {
   if (reply.lines.empty()) return "";
   const std::string& line = reply.lines.front();
   return line.substr(0, line.find(' '));
@@ -63,7 +63,7 @@ asio::awaitable<void> SmtpClient::connect() {
   std::string error;
   std::optional<asio::ip::tcp::socket> socket =
       open_marked_socket(executor_, source_, destination_, options_.bind_source, error);
-  if (!socket) fail(Stage::Connect, smtp::make_reply(451, "4.4.0", error), false);
+  if (!socket) fail(Stage::Connect, make_reply(451, "4.4.0", error), false);
 
   channel_ = std::make_shared<SmtpChannel>(std::move(*socket));
   channel_->set_deadline(options_.timeouts.connect);
@@ -76,12 +76,12 @@ asio::awaitable<void> SmtpClient::connect() {
     std::string where = destination_.address().is_v6()
                             ? "[" + peer() + "]:" + std::to_string(destination_.port())
                             : peer() + ":" + std::to_string(destination_.port());
-    fail(Stage::Connect, smtp::make_reply(451, "4.4.1", "connect to " + where + ": " + why), false);
+    fail(Stage::Connect, make_reply(451, "4.4.1", "connect to " + where + ": " + why), false);
   }
 }
 
 asio::awaitable<void> SmtpClient::greeting() {
-  smtp::Reply reply =
+  Reply reply =
       co_await read_reply({options_.timeouts.greeting, Stage::Greeting, "the initial greeting"});
   if (reply.code != 220) fail(Stage::Greeting, reply, true);
   record_.peer_name = first_word(reply);
@@ -90,16 +90,16 @@ asio::awaitable<void> SmtpClient::greeting() {
 asio::awaitable<void> SmtpClient::hello() {
   const auto timeout = options_.timeouts.hello;
   co_await write("EHLO " + options_.ehlo_name + "\r\n", {timeout, Stage::Hello, "EHLO"});
-  smtp::Reply reply = co_await read_reply({timeout, Stage::Hello, "the reply to EHLO"});
+  Reply reply = co_await read_reply({timeout, Stage::Hello, "the reply to EHLO"});
   if (reply.positive()) {
-    caps_ = smtp::parse_ehlo_reply(reply);
+    caps_ = parse_ehlo_reply(reply);
     esmtp_ = true;
   } else if (reply.permanent()) {
     // RFC 5321 3.2: a server that does not know EHLO answers 5xx; try HELO.
     co_await write("HELO " + options_.ehlo_name + "\r\n", {timeout, Stage::Hello, "HELO"});
     reply = co_await read_reply({timeout, Stage::Hello, "the reply to HELO"});
     if (!reply.positive()) fail(Stage::Hello, reply, true);
-    caps_ = smtp::Capabilities{};
+    caps_ = Capabilities{};
     esmtp_ = false;
   } else {
     fail(Stage::Hello, reply, true);
@@ -113,18 +113,18 @@ asio::awaitable<void> SmtpClient::starttls() {
   if (!caps_.starttls) {
     if (required)
       fail(Stage::StartTls,
-           smtp::make_reply(451, "4.7.4",
+           make_reply(451, "4.7.4",
                             "TLS is required, but " + peer() + " did not offer STARTTLS"),
            false);
     co_return;
   }
   co_await write("STARTTLS\r\n", {timeout, Stage::StartTls, "STARTTLS"});
-  smtp::Reply reply = co_await read_reply({timeout, Stage::StartTls, "the reply to STARTTLS"});
+  Reply reply = co_await read_reply({timeout, Stage::StartTls, "the reply to STARTTLS"});
   check_closing(reply, Stage::StartTls);
   if (reply.code != 220) {
     if (required)
       fail(Stage::StartTls,
-           smtp::make_reply(451, "4.7.4",
+           make_reply(451, "4.7.4",
                             "TLS is required, but " + peer() + " refused STARTTLS: " + reply.str()),
            false);
     co_return;  // opportunistic: go on in plain text on the same connection
@@ -134,7 +134,7 @@ asio::awaitable<void> SmtpClient::starttls() {
     // TLS; only an attacker or a broken peer sends it.
     close();
     fail(Stage::StartTls,
-         smtp::make_reply(451, "4.7.5", peer() + " sent data after its 220 to STARTTLS"), false);
+         make_reply(451, "4.7.5", peer() + " sent data after its 220 to STARTTLS"), false);
   }
   if (!options_.tls_context) {
     own_tls_context_ = std::make_unique<asio::ssl::context>(make_client_tls_context());
@@ -147,7 +147,7 @@ asio::awaitable<void> SmtpClient::starttls() {
     std::string why = channel_->timed_out() ? "timed out" : ec.message();
     close();
     fail(Stage::StartTls,
-         smtp::make_reply(451, "4.7.5", "TLS handshake with " + peer() + " failed: " + why), false);
+         make_reply(451, "4.7.5", "TLS handshake with " + peer() + " failed: " + why), false);
   }
   record_.tls = channel_->tls_description();
   // RFC 3207 4.2: forget everything learnt before the handshake, ask again.

@@ -36,7 +36,7 @@ namespace poolgate {
 // Why a connection is unusable: applies to every recipient not yet decided.
 struct ConnectionFailure {
   Stage stage = Stage::Connect;
-  smtp::Reply reply;  // a 4yz with an enhanced code; the peer's own reply
+  Reply reply;  // a 4yz with an enhanced code; the peer's own reply
                       // (greeting, 421...) keeps its code but counts as
                       // temporary (see above)
   bool from_peer = false;
@@ -65,7 +65,7 @@ class SmtpClient {
 
   bool usable() const { return state_ == State::Ready; }
   const std::optional<ConnectionFailure>& failure() const { return failure_; }
-  const smtp::Capabilities& capabilities() const { return caps_; }
+  const Capabilities& capabilities() const { return caps_; }
   bool esmtp() const { return esmtp_; }
   // Source, destination, TLS, peer name; duration is the last send()'s.
   const DeliveryRecord& record() const { return record_; }
@@ -97,13 +97,13 @@ class SmtpClient {
 
   // I/O (smtp_client_io.cpp): both throw ConnectionFailure, having closed the
   // connection, on timeout, loss or a malformed reply.
-  asio::awaitable<smtp::Reply> read_reply(const Wait& wait);
+  asio::awaitable<Reply> read_reply(const Wait& wait);
   asio::awaitable<void> write(std::string_view data, const Wait& wait);
   // A 421 means the next hop is closing (RFC 5321 3.8): closes, throws with it.
-  void check_closing(const smtp::Reply& reply, Stage stage);
+  void check_closing(const Reply& reply, Stage stage);
   // Records the failure and throws it. The connection stays open when the
   // caller leaves it so (a refusing peer still gets its QUIT in open()).
-  [[noreturn]] void fail(Stage stage, smtp::Reply reply, bool from_peer);
+  [[noreturn]] void fail(Stage stage, Reply reply, bool from_peer);
   void close();
   bool connected() const;    // the socket is still open
   std::string peer() const;  // "203.0.113.25" for failure texts
@@ -117,7 +117,7 @@ class SmtpClient {
   ReplyStream replies_;
   State state_ = State::Fresh;
   std::optional<ConnectionFailure> failure_;
-  smtp::Capabilities caps_;
+  Capabilities caps_;
   bool esmtp_ = false;
   bool need_rset_ = false;  // the last transaction ended without its final reply
   DeliveryRecord record_;

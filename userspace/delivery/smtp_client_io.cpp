@@ -25,25 +25,25 @@ void SmtpClient::close() {
   if (state_ != State::Failed) state_ = State::Closed;
 }
 
-void SmtpClient::fail(Stage stage, smtp::Reply reply, bool from_peer) {
+void SmtpClient::fail(Stage stage, Reply reply, bool from_peer) {
   failure_ = ConnectionFailure{stage, with_enhanced_code(std::move(reply)), from_peer};
   state_ = State::Failed;
   throw *failure_;
 }
 
-void SmtpClient::check_closing(const smtp::Reply& reply, Stage stage) {
+void SmtpClient::check_closing(const Reply& reply, Stage stage) {
   if (reply.code != 421) return;
   close();
   fail(stage, reply, true);
 }
 
-asio::awaitable<smtp::Reply> SmtpClient::read_reply(const Wait& wait) {
+asio::awaitable<Reply> SmtpClient::read_reply(const Wait& wait) {
   // One deadline for the whole reply, not per read: a peer that trickles a
   // byte at a time cannot stretch the wait.
   channel_->set_deadline(wait.timeout);
   char buffer[kReadChunk];
   for (;;) {
-    smtp::Reply reply;
+    Reply reply;
     // Enhanced codes are split off every reply, negotiated or not: many
     // servers send them in a refusing greeting ("421 4.3.2") and in replies
     // without announcing ENHANCEDSTATUSCODES, and the parser takes only a
@@ -53,7 +53,7 @@ asio::awaitable<smtp::Reply> SmtpClient::read_reply(const Wait& wait) {
       case ReplyStream::Status::Error:
         close();
         fail(wait.stage,
-             smtp::make_reply(
+             make_reply(
                  451, "4.5.0",
                  peer() + " sent a malformed reply while we waited for " + std::string(wait.what)),
              false);
@@ -65,7 +65,7 @@ asio::awaitable<smtp::Reply> SmtpClient::read_reply(const Wait& wait) {
       bool timed_out = channel_->timed_out();
       close();
       fail(wait.stage,
-           smtp::make_reply(
+           make_reply(
                451, "4.4.2",
                (timed_out ? "conversation with " + peer() + " timed out while waiting for "
                           : "lost connection with " + peer() + " while waiting for ") +
@@ -84,7 +84,7 @@ asio::awaitable<void> SmtpClient::write(std::string_view data, const Wait& wait)
     bool timed_out = channel_->timed_out();
     close();
     fail(wait.stage,
-         smtp::make_reply(451, "4.4.2",
+         make_reply(451, "4.4.2",
                           (timed_out ? "conversation with " + peer() + " timed out while sending "
                                      : "lost connection with " + peer() + " while sending ") +
                               std::string(wait.what)),

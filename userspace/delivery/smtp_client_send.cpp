@@ -30,20 +30,20 @@ struct SmtpClient::Transaction {
       if (a) return true;
     return false;
   }
-  void decide(size_t i, const smtp::Reply& reply, Stage stage, bool from_peer,
+  void decide(size_t i, const Reply& reply, Stage stage, bool from_peer,
               std::optional<Outcome> outcome = std::nullopt) {
     accepted[i] = false;
     done[i] = RecipientResult{recipients[i], outcome.value_or(outcome_of(reply)),
                               with_enhanced_code(reply), stage, from_peer};
   }
   // Every recipient still open (accepted included) gets `reply`.
-  void decide_open(const smtp::Reply& reply, Stage stage, bool from_peer,
+  void decide_open(const Reply& reply, Stage stage, bool from_peer,
                    std::optional<Outcome> outcome = std::nullopt) {
     for (size_t i = 0; i < done.size(); ++i)
       if (!done[i]) decide(i, reply, stage, from_peer, outcome);
   }
   // The RCPT reply for position i: accepted, or decided now.
-  void rcpt_reply(size_t i, const smtp::Reply& reply) {
+  void rcpt_reply(size_t i, const Reply& reply) {
     if (reply.positive())
       accepted[i] = true;
     else
@@ -79,7 +79,7 @@ asio::awaitable<MessageResult> SmtpClient::send(const OutboundMessage& message) 
   } else if (state_ == State::Closed && !failure_) {
     failure_ = ConnectionFailure{
         Stage::Connect,
-        smtp::make_reply(451, "4.4.2", "connection to " + peer() + " already closed"), false};
+        make_reply(451, "4.4.2", "connection to " + peer() + " already closed"), false};
   }
   if (failure_)
     t.decide_open(failure_->reply, failure_->stage, failure_->from_peer, Outcome::TempFail);
@@ -96,7 +96,7 @@ asio::awaitable<MessageResult> SmtpClient::send(const OutboundMessage& message) 
 asio::awaitable<void> SmtpClient::rset() {
   const Wait wait{options_.timeouts.rset, Stage::Rset, "the reply to RSET"};
   co_await write("RSET\r\n", wait);
-  smtp::Reply reply = co_await read_reply(wait);
+  Reply reply = co_await read_reply(wait);
   check_closing(reply, Stage::Rset);
   // A server that cannot reset is in a state we cannot reason about: give the
   // connection up (Postfix does the same).
@@ -116,16 +116,16 @@ asio::awaitable<void> SmtpClient::envelope_pipelined(Transaction& t) {
 
   // The replies come in command order (RFC 2920 3.2); all are read, whatever
   // they say, to stay in step.
-  smtp::Reply mail =
+  Reply mail =
       co_await read_reply({options_.timeouts.mail, Stage::Mail, "the reply to MAIL FROM"});
   check_closing(mail, Stage::Mail);
   for (size_t i = 0; i < t.recipients.size(); ++i) {
-    smtp::Reply rcpt =
+    Reply rcpt =
         co_await read_reply({options_.timeouts.rcpt, Stage::Rcpt, "the reply to RCPT TO"});
     check_closing(rcpt, Stage::Rcpt);
     if (mail.positive()) t.rcpt_reply(i, rcpt);
   }
-  smtp::Reply data =
+  Reply data =
       co_await read_reply({options_.timeouts.data_init, Stage::Data, "the reply to DATA"});
   check_closing(data, Stage::Data);
 
@@ -143,14 +143,14 @@ asio::awaitable<void> SmtpClient::abandon_data() {
   // accepted; an empty message ends it, and its reply means nothing.
   const Wait wait{options_.timeouts.data_termination, Stage::Data, "the reply to an empty DATA"};
   co_await write(".\r\n", wait);
-  smtp::Reply reply = co_await read_reply(wait);
+  Reply reply = co_await read_reply(wait);
   check_closing(reply, Stage::Data);
 }
 
 asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
   const Wait mail_wait{options_.timeouts.mail, Stage::Mail, "the reply to MAIL FROM"};
   co_await write(t.plan.mail + "\r\n", mail_wait);
-  smtp::Reply mail = co_await read_reply(mail_wait);
+  Reply mail = co_await read_reply(mail_wait);
   check_closing(mail, Stage::Mail);
   if (!mail.positive()) {
     t.decide_open(mail, Stage::Mail, true);
@@ -159,14 +159,14 @@ asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const Wait wait{options_.timeouts.rcpt, Stage::Rcpt, "the reply to RCPT TO"};
     co_await write(t.plan.rcpts[i] + "\r\n", wait);
-    smtp::Reply rcpt = co_await read_reply(wait);
+    Reply rcpt = co_await read_reply(wait);
     check_closing(rcpt, Stage::Rcpt);
     t.rcpt_reply(i, rcpt);
   }
   if (!t.any_accepted()) co_return;
   const Wait data_wait{options_.timeouts.data_init, Stage::Data, "the reply to DATA"};
   co_await write("DATA\r\n", data_wait);
-  smtp::Reply data = co_await read_reply(data_wait);
+  Reply data = co_await read_reply(data_wait);
   check_closing(data, Stage::Data);
   if (data.code == 354)
     t.data_started = true;
@@ -176,7 +176,7 @@ asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
 
 asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source) {
   const Wait block{options_.timeouts.data_block, Stage::Content, "the message content"};
-  smtp::DotStuffer stuffer;
+  DotStuffer stuffer;
   std::string out;
   for (;;) {
     std::string_view chunk;
@@ -191,7 +191,7 @@ asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source)
       // (RFC 5321 4.1.1.4): a truncated message must never be delivered.
       close();
       fail(Stage::Content,
-           smtp::make_reply(451, "4.3.0", "cannot read the message content: " + *error), false);
+           make_reply(451, "4.3.0", "cannot read the message content: " + *error), false);
     }
     if (chunk.empty()) break;
     while (!chunk.empty()) {
@@ -206,7 +206,7 @@ asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source)
   stuffer.finish(out);
   co_await write(out, block);
 
-  smtp::Reply reply = co_await read_reply(
+  Reply reply = co_await read_reply(
       {options_.timeouts.data_termination, Stage::Content, "the reply to the end of data"});
   need_rset_ = false;  // any final reply ends the transaction (RFC 5321 4.1.1.4)
   check_closing(reply, Stage::Content);

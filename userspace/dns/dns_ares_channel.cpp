@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -235,4 +235,4 @@ asio::awaitable<RawReply> AresChannel::query(std::string name, RecordType type) 
   co_return std::move(*pending->reply);
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 class AresChannel {
  public:
@@ -52,4 +52,4 @@ class AresChannel {
   std::chrono::milliseconds deadline_{0};
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -1,6 +1,6 @@
 #include "dns/dns_cache.h"
 
-namespace poolgate::dns {
+namespace poolgate {
 
 std::optional<DnsCache::Hit> DnsCache::get(const std::string& key, TimePoint now) {
   auto found = index_.find(key);
@@ -32,4 +32,4 @@ void DnsCache::erase(std::list<Entry>::iterator entry) {
   entries_.erase(entry);
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

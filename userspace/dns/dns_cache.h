@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <variant>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 using CachedResult = std::variant<MxResult, AddressResult, TxtResult, PtrResult>;
 
@@ -55,4 +55,4 @@ class DnsCache {
   uint64_t evictions_ = 0;
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 namespace asio = boost::asio;
 using std::chrono::seconds;
@@ -155,4 +155,4 @@ asio::awaitable<PtrResult> CachingResolver::lookup_ptr(asio::ip::address address
                                        [&] { return upstream_.lookup_ptr(address); });
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -20,7 +20,7 @@
 #include <memory>
 #include <unordered_map>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 struct CachePolicy {
   size_t capacity = 10000;
@@ -75,4 +75,4 @@ class CachingResolver : public DnsLookup {
   CacheStats counters_;
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -11,7 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 class DnsLookup {
  public:
@@ -25,4 +25,4 @@ class DnsLookup {
   virtual boost::asio::awaitable<PtrResult> lookup_ptr(boost::asio::ip::address address) = 0;
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

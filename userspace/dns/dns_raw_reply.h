@@ -5,11 +5,11 @@
 
 #include <vector>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 struct RawReply {
   int ares_status = 0;                 // ARES_SUCCESS, ARES_ENOTFOUND, ARES_ETIMEOUT, ...
   std::vector<unsigned char> message;  // empty when no server answered
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <memory>
 
-namespace poolgate::dns {
+namespace poolgate {
 namespace {
 
 // Owns what an ares_parse_* function allocated.
@@ -166,4 +166,4 @@ PtrResult parse_ptr(const RawReply& reply) {
   });
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

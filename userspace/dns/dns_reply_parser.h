@@ -6,7 +6,7 @@
 #include "dns/dns_raw_reply.h"
 #include "dns/dns_types.h"
 
-namespace poolgate::dns {
+namespace poolgate {
 
 // ARES_SUCCESS -> Ok, ARES_ENODATA -> NoData, ARES_ENOTFOUND -> NxDomain; a
 // reply that cannot be parsed or a name that cannot be asked -> Malformed;
@@ -20,4 +20,4 @@ AddressResult parse_aaaa(const RawReply& reply);
 TxtResult parse_txt(const RawReply& reply);
 PtrResult parse_ptr(const RawReply& reply);
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

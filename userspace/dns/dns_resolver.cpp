@@ -5,7 +5,7 @@
 
 #include <ares.h>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 namespace asio = boost::asio;
 
@@ -39,4 +39,4 @@ asio::awaitable<PtrResult> Resolver::lookup_ptr(asio::ip::address address) {
   co_return parse_ptr(co_await ask(reverse_name(address), RecordType::PTR));
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -6,7 +6,7 @@
 #include "dns/dns_ares_channel.h"
 #include "dns/dns_lookup.h"
 
-namespace poolgate::dns {
+namespace poolgate {
 
 class Resolver : public DnsLookup {
  public:
@@ -26,4 +26,4 @@ class Resolver : public DnsLookup {
   AresChannel channel_;
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

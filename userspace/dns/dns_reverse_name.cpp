@@ -1,7 +1,7 @@
 #include "dns/dns_reverse_name.h"
 #include "net/plain_address.h"
 
-namespace poolgate::dns {
+namespace poolgate {
 
 std::string reverse_name(const boost::asio::ip::address& address) {
   namespace ip = boost::asio::ip;
@@ -24,4 +24,4 @@ std::string reverse_name(const boost::asio::ip::address& address) {
   return name + "ip6.arpa";
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

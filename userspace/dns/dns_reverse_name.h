@@ -7,8 +7,8 @@
 
 #include <string>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 std::string reverse_name(const boost::asio::ip::address& address);
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

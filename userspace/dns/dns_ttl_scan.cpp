@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace poolgate::dns {
+namespace poolgate {
 namespace {
 
 constexpr uint16_t kTypeSoa = 6;
@@ -105,4 +105,4 @@ std::optional<ReplyTtls> scan_ttls(std::span<const unsigned char> message) {
   return ttls;
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

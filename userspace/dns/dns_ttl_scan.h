@@ -8,7 +8,7 @@
 #include <optional>
 #include <span>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 struct ReplyTtls {
   std::optional<uint32_t> answer;    // smallest TTL in the answer section
@@ -18,4 +18,4 @@ struct ReplyTtls {
 // nullopt when the message is cut short or its names are garbled.
 std::optional<ReplyTtls> scan_ttls(std::span<const unsigned char> message);
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -1,6 +1,6 @@
 #include "dns/dns_types.h"
 
-namespace poolgate::dns {
+namespace poolgate {
 
 const char* to_string(Status status) {
   switch (status) {
@@ -24,4 +24,4 @@ const char* to_string(RecordType type) {
   return "?";
 }
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::dns {
+namespace poolgate {
 
 enum class Status {
   Ok,         // records follow
@@ -69,4 +69,4 @@ struct PtrResult : Answer {
   std::vector<std::string> names;
 };
 
-}  // namespace poolgate::dns
+}  // namespace poolgate

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 // RFC 3464 2.3.3. poolgate reports only these two: "delivered", "relayed" and
 // "expanded" are success notices (NOTIFY=SUCCESS), which a relay that hands the
@@ -26,7 +26,7 @@ enum class Action : uint8_t { Failed, Delayed };
 struct RecipientReport {
   size_t index = 0;  // into original.recipients (address, orcpt, notify come from there)
   Action action = Action::Failed;
-  smtp::Reply reply;  // code + enhanced status + text: Status: and Diagnostic-Code:
+  Reply reply;  // code + enhanced status + text: Status: and Diagnostic-Code:
   // true: the next hop said it: "Diagnostic-Code: smtp; <reply>". false:
   // poolgate decided (connect/TLS failure, expiry): "Diagnostic-Code:
   // X-Poolgate; <reply>", since RFC 3464 2.3.6 reserves "smtp" for what a
@@ -90,4 +90,4 @@ std::string remote_mta_value(std::string_view host);
 // of printable ASCII without spaces (RFC 3464 2.3.5 / 2.2.2).
 bool valid_mta_value(std::string_view value);
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

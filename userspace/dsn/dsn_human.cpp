@@ -2,7 +2,7 @@
 // (RFC 6522 3: "a human-readable explanation"). Machines read part two.
 #include "dsn/dsn_parts.h"
 
-namespace poolgate::dsn::detail {
+namespace poolgate::detail {
 
 namespace {
 
@@ -94,4 +94,4 @@ std::string human_body(const Context& ctx, const std::vector<const RecipientRepo
   return out;
 }
 
-}  // namespace poolgate::dsn::detail
+}  // namespace poolgate::detail

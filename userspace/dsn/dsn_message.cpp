@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 using namespace detail;
 
@@ -89,11 +89,11 @@ std::optional<Dsn> build(const Envelope& original, std::string_view original_con
   // ones forbid it (addresses, the returned header block), and only for an
   // SMTPUTF8 original: without it the relay took no UTF-8 addresses, and 8-bit
   // headers are then of unknown charset, not RFC 6532 UTF-8.
-  bool utf8 = !smtp::is_ascii(original.sender) ||
-              !smtp::is_ascii(split_headers(original_content).headers);
+  bool utf8 = !is_ascii(original.sender) ||
+              !is_ascii(split_headers(original_content).headers);
   for (const RecipientReport* r : chosen) {
     const Recipient& rcpt = original.recipients[r->index];
-    utf8 = utf8 || !smtp::is_ascii(rcpt.address) || !smtp::is_ascii(rcpt.orcpt);
+    utf8 = utf8 || !is_ascii(rcpt.address) || !is_ascii(rcpt.orcpt);
   }
   ctx.global = original.smtputf8 && utf8;
 
@@ -167,11 +167,11 @@ std::optional<Dsn> build(const Envelope& original, std::string_view original_con
   to.notify = kNotifyNever;
   dsn.envelope.recipients.push_back(std::move(to));
   dsn.envelope.received_unix = options.now_unix;
-  dsn.envelope.smtputf8 = ctx.global || !smtp::is_ascii(original.sender);
+  dsn.envelope.smtputf8 = ctx.global || !is_ascii(original.sender);
   dsn.envelope.body_8bitmime = eight;  // RFC 6152: 8-bit content needs BODY=8BITMIME
   dsn.envelope.size = msg.size();
   dsn.content = std::move(msg);
   return dsn;
 }
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

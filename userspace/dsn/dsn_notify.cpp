@@ -1,7 +1,7 @@
 // wanted(): whether a recipient asked for (or, by default, gets) a notice.
 #include "dsn/dsn.h"
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 bool wanted(const Envelope& original, const Recipient& recipient, Action action) {
   // No DSN to the null reverse-path, ever: DSNs and other bounces are sent
@@ -19,4 +19,4 @@ bool wanted(const Envelope& original, const Recipient& recipient, Action action)
   return action == Action::Failed ? (notify & kNotifyFailure) != 0 : (notify & kNotifyDelay) != 0;
 }
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

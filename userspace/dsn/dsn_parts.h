@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::dsn::detail {
+namespace poolgate::detail {
 
 // --- dsn_text.cpp: header-safe text ---
 
@@ -48,7 +48,7 @@ std::string original_recipient_value(std::string_view orcpt, bool global);
 // ".0.0" (RFC 3463 3.1, as with_enhanced_code() does), else by action.
 std::string status_code(const RecipientReport& report);
 // "<code> <enhanced> <text lines joined by spaces>", cleaned.
-std::string reply_text(const smtp::Reply& reply, bool utf8);
+std::string reply_text(const Reply& reply, bool utf8);
 // The part's body: the per-message block, then one block per report, each
 // preceded by an empty line (RFC 3464 2.1).
 std::string delivery_status_body(const Context& ctx, const std::vector<const RecipientReport*>& reports);
@@ -77,4 +77,4 @@ Returned returned_part(const Envelope& original, std::string_view content, size_
 std::string human_body(const Context& ctx, const std::vector<const RecipientReport*>& reports,
                        const Returned& returned, size_t original_size);
 
-}  // namespace poolgate::dsn::detail
+}  // namespace poolgate::detail

@@ -4,7 +4,7 @@
 
 #include "dsn/header_split.h"
 
-namespace poolgate::dsn::detail {
+namespace poolgate::detail {
 
 Returned returned_part(const Envelope& original, std::string_view content, size_t max_bytes,
                        bool global) {
@@ -44,4 +44,4 @@ Returned returned_part(const Envelope& original, std::string_view content, size_
   return r;
 }
 
-}  // namespace poolgate::dsn::detail
+}  // namespace poolgate::detail

@@ -5,7 +5,7 @@
 #include "smtp/utf8.h"
 #include "smtp/xtext.h"
 
-namespace poolgate::dsn::detail {
+namespace poolgate::detail {
 
 namespace {
 
@@ -32,8 +32,8 @@ std::string address_type_value(std::string_view address, bool global) {
   // RFC 3464 2.3.2: address-type ";" generic-address; rfc822 addresses are
   // ASCII. A non-ASCII (SMTPUTF8) address is of type "utf-8" (RFC 6533 3):
   // escaped as \x{HEX} in a plain report, raw UTF-8 in a global one.
-  if (smtp::is_ascii(address)) return "rfc822; " + clean_text(address, false);
-  return "utf-8; " + smtp::utf8_addr_encode(address, global);
+  if (is_ascii(address)) return "rfc822; " + clean_text(address, false);
+  return "utf-8; " + utf8_addr_encode(address, global);
 }
 
 std::string original_recipient_value(std::string_view orcpt, bool global) {
@@ -45,8 +45,8 @@ std::string original_recipient_value(std::string_view orcpt, bool global) {
   std::string_view address = orcpt.substr(semi + 1);
   if (!printable_ascii(type)) return "";
   if (type == "utf-8") {
-    if (!smtp::is_valid_utf8(address)) return "";
-    return type + ";" + smtp::utf8_addr_encode(address, global);
+    if (!is_valid_utf8(address)) return "";
+    return type + ";" + utf8_addr_encode(address, global);
   }
   // Any other type (rfc822, x400...) is ASCII; anything else could not be
   // written faithfully, and a wrong Original-Recipient is worse than none.
@@ -58,16 +58,16 @@ std::string status_code(const RecipientReport& report) {
   // RFC 3464 2.3.4: always a three-part code. A 4.x.x with Action: failed is
   // fine: RFC 3463 3.1 says a persistent transient failure may cause
   // "abandonment" of delivery, which is what an expired recipient is.
-  if (smtp::valid_enhanced_code(report.reply.enhanced)) return report.reply.enhanced;
+  if (valid_enhanced_code(report.reply.enhanced)) return report.reply.enhanced;
   int cls = report.reply.code / 100;
   if (cls == 4 || cls == 5) return std::to_string(cls) + ".0.0";  // RFC 3463 3.1 "other"
   return report.action == Action::Failed ? "5.0.0" : "4.0.0";
 }
 
-std::string reply_text(const smtp::Reply& reply, bool utf8) {
+std::string reply_text(const Reply& reply, bool utf8) {
   std::string out;
   if (reply.code >= 100 && reply.code <= 999) out = std::to_string(reply.code);
-  if (smtp::valid_enhanced_code(reply.enhanced)) {
+  if (valid_enhanced_code(reply.enhanced)) {
     if (!out.empty()) out += ' ';
     out += reply.enhanced;
   }
@@ -93,7 +93,7 @@ std::string delivery_status_body(const Context& ctx,
     // be stored, xtext keeps the field one clean line.
     out += field("Original-Envelope-Id", printable_ascii(original.envid)
                                              ? original.envid
-                                             : smtp::xtext_encode(original.envid));
+                                             : xtext_encode(original.envid));
   }
   out += field("Reporting-MTA", "dns; " + ctx.reporting_mta);  // 2.2.2
   if (original.received_unix > 0)
@@ -128,9 +128,9 @@ std::string delivery_status_body(const Context& ctx,
   return out;
 }
 
-}  // namespace poolgate::dsn::detail
+}  // namespace poolgate::detail
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 std::string remote_mta_value(std::string_view host) {
   while (!host.empty() && (host.front() == ' ' || host.front() == '[')) host.remove_prefix(1);
@@ -153,4 +153,4 @@ bool valid_mta_value(std::string_view value) {
   return true;
 }
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace poolgate::dsn::detail {
+namespace poolgate::detail {
 
 namespace {
 
@@ -95,7 +95,7 @@ std::string clean_text(std::string_view text, bool utf8) {
     } else {
       size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
       std::string_view seq = text.substr(i, len);
-      if (utf8 && len > 1 && seq.size() == len && smtp::is_valid_utf8(seq)) {
+      if (utf8 && len > 1 && seq.size() == len && is_valid_utf8(seq)) {
         out.append(seq);
         i += len;
       } else {
@@ -137,4 +137,4 @@ bool has_8bit(std::string_view text) {
   return false;
 }
 
-}  // namespace poolgate::dsn::detail
+}  // namespace poolgate::detail

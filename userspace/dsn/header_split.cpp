@@ -1,6 +1,6 @@
 #include "dsn/header_split.h"
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 namespace {
 
@@ -59,4 +59,4 @@ bool mime_safe_lines(std::string_view text) {
   return text.size() - line_start <= 998;
 }
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

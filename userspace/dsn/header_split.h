@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace poolgate::dsn {
+namespace poolgate {
 
 struct HeaderSplit {
   // The header fields, each with its CRLF, without the empty line. May lack
@@ -28,4 +28,4 @@ HeaderSplit split_headers(std::string_view message);
 // checked anyway, because a part that breaks the rule would break the DSN.
 bool mime_safe_lines(std::string_view text);
 
-}  // namespace poolgate::dsn
+}  // namespace poolgate

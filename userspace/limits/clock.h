@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 using Clock = std::function<int64_t()>;  // seconds since the Unix epoch (UTC)
 
@@ -21,4 +21,4 @@ inline int64_t system_unix_now() {
 // day is always 86400 s).
 inline int64_t next_utc_midnight(int64_t now) { return (now / 86400 + 1) * 86400; }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

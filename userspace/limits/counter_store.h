@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 class CounterStore {
  public:
@@ -30,4 +30,4 @@ class CounterStore {
   virtual void forget_idle(int64_t now) { (void)now; }
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

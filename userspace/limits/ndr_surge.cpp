@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 // Buckets of about a tenth of the window: the sliding count is then exact to
@@ -200,4 +200,4 @@ std::vector<NdrSurgeKeyStat> NdrSurgeDetector::stats() {
   return out;
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

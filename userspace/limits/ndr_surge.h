@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 inline constexpr const char* kNullSenderDomain = "(null sender)";
 
@@ -111,4 +111,4 @@ class NdrSurgeDetector {
   NdrSurgeCounters counters_;
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

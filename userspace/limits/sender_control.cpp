@@ -2,7 +2,7 @@
 
 #include "limits/sender_limits.h"
 
-namespace poolgate::limits {
+namespace poolgate {
 
 std::string SenderLimitsControl::release(const std::string& sender) {
   if (sender.empty()) return "usage: release ADDRESS";
@@ -10,4 +10,4 @@ std::string SenderLimitsControl::release(const std::string& sender) {
   return "";
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 class SenderLimits;
 
@@ -29,4 +29,4 @@ class SenderLimitsControl : public SenderControl {
   SenderLimits& limits_;
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

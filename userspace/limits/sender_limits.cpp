@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 std::string normalise_domain(std::string_view domain) {
@@ -64,12 +64,12 @@ void SenderLimits::check(Limit limit, uint64_t count, uint32_t configured,
   which.push_back(limit);
 }
 
-classify::LimitVerdict SenderLimits::check_and_count(const Envelope& envelope) {
+LimitVerdict SenderLimits::check_and_count(const Envelope& envelope) {
   return check_and_count(envelope, clock_());
 }
 
-classify::LimitVerdict SenderLimits::check_and_count(const Envelope& envelope, int64_t now) {
-  classify::LimitVerdict verdict;
+LimitVerdict SenderLimits::check_and_count(const Envelope& envelope, int64_t now) {
+  LimitVerdict verdict;
   verdict.action = config_.action;
   if (now - last_forget_ >= 3600) {  // keep the store's memory to active senders
     store_.forget_idle(now);
@@ -160,4 +160,4 @@ std::vector<SenderReport> SenderLimits::report() const {
   return out;
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 enum class Limit {
   RecipientsPerMessage,
@@ -65,8 +65,8 @@ class SenderLimits {
   SenderLimits(const LimitsConfig& config, const std::vector<std::string>& internal_domains,
                CounterStore& store, Clock clock = system_unix_now);
 
-  classify::LimitVerdict check_and_count(const Envelope& envelope);
-  classify::LimitVerdict check_and_count(const Envelope& envelope, int64_t now);
+  LimitVerdict check_and_count(const Envelope& envelope);
+  LimitVerdict check_and_count(const Envelope& envelope, int64_t now);
 
   // Lifts a block (block or block-for-today) and forgets the sender's counts:
   // the operator has judged it, and with the day window still full the next
@@ -97,4 +97,4 @@ class SenderLimits {
   int64_t last_forget_ = 0;
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

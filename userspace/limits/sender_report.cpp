@@ -1,6 +1,6 @@
 #include "limits/sender_report.h"
 
-namespace poolgate::limits {
+namespace poolgate {
 
 bool SenderReport::restricted(int64_t now) const {
   return blocked || (last_exceeded_unix != 0 && now - last_exceeded_unix < 86400);
@@ -26,4 +26,4 @@ SenderReport report_of(const std::string& sender, const SenderState& state, int6
   return r;
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 struct SenderReport {
   std::string sender;
@@ -33,4 +33,4 @@ struct SenderReport {
 
 SenderReport report_of(const std::string& sender, const SenderState& state, int64_t now);
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

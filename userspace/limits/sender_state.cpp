@@ -5,7 +5,7 @@
 #include <cctype>
 #include <vector>
 
-namespace poolgate::limits {
+namespace poolgate {
 namespace {
 
 constexpr uint8_t kVersion = 1;
@@ -119,4 +119,4 @@ std::string sender_key(std::string_view auth_user, std::string_view envelope_sen
   return key;
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

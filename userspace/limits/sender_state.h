@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 // blocked_until for a "block" action: until an operator releases the sender.
 inline constexpr int64_t kBlockedUntilRelease = std::numeric_limits<int64_t>::max();
@@ -53,4 +53,4 @@ SenderState decode_sender_state(std::string_view record);
 // bounce from an unauthenticated client): not limited.
 std::string sender_key(std::string_view auth_user, std::string_view envelope_sender);
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 SlidingWindow::SlidingWindow(uint32_t window_s, uint32_t bucket_s)
     : window_s_(window_s), bucket_s_(bucket_s) {
@@ -64,4 +64,4 @@ void SlidingWindow::restore(std::vector<std::pair<int64_t, uint64_t>> buckets) {
     buckets_.erase(buckets_.begin(), buckets_.end() - static_cast<ptrdiff_t>(capacity));
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 class SlidingWindow {
  public:
@@ -50,4 +50,4 @@ class SlidingWindow {
   std::vector<std::pair<int64_t, uint64_t>> buckets_;  // ascending bucket index
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace poolgate::limits {
+namespace poolgate {
 
 namespace {
 std::string meta_name(const std::string& sender) { return kSenderMetaPrefix + sender; }
@@ -126,4 +126,4 @@ uint64_t SpoolCounterStore::write_errors() const {
   return write_errors_;
 }
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -34,9 +34,6 @@
 namespace poolgate {
 class Spool;
 class SpoolView;
-}  // namespace poolgate
-
-namespace poolgate::limits {
 
 inline constexpr const char* kSenderMetaPrefix = "limits/sender/";
 
@@ -78,4 +75,4 @@ class SpoolCounterStore : public CounterStore {
   uint64_t write_errors_ = 0;
 };
 
-}  // namespace poolgate::limits
+}  // namespace poolgate

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace poolgate::mail {
+namespace poolgate {
 namespace {
 
 std::string_view trim(std::string_view text) {
@@ -51,4 +51,4 @@ std::optional<std::string> find_header_field(std::string_view message, std::stri
   return std::nullopt;
 }
 
-}  // namespace poolgate::mail
+}  // namespace poolgate

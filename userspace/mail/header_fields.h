@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::mail {
+namespace poolgate {
 
 struct HeaderField {
   std::string name;   // as written
@@ -22,4 +22,4 @@ std::vector<HeaderField> parse_header_fields(std::string_view message);
 // The first field called `name` (case-insensitive), unfolded and trimmed.
 std::optional<std::string> find_header_field(std::string_view message, std::string_view name);
 
-}  // namespace poolgate::mail
+}  // namespace poolgate

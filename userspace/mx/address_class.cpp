@@ -1,6 +1,6 @@
 #include "mx/address_class.h"
 
-namespace poolgate::mx {
+namespace poolgate {
 
 namespace {
 
@@ -47,4 +47,4 @@ AddressClass classify_address(const boost::asio::ip::address& address, const IsL
   return AddressClass::Usable;
 }
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

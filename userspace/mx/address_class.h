@@ -9,7 +9,7 @@
 
 #include <functional>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 using IsLocal = std::function<bool(const boost::asio::ip::address&)>;
 
@@ -27,4 +27,4 @@ const char* to_string(AddressClass address_class);
 // `is_local` may be empty (nothing beyond the built-in checks is local).
 AddressClass classify_address(const boost::asio::ip::address& address, const IsLocal& is_local);
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 namespace {
 
@@ -29,14 +29,6 @@ std::optional<boost::asio::ip::address> parse_address(std::string_view text) {
 
 }  // namespace
 
-std::string normalize_domain(std::string_view domain) {
-  domain = trim(domain);
-  if (is_domain_literal(domain)) return std::string(domain);
-  if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
-  return lower(domain);
-}
-
-bool is_domain_literal(std::string_view domain) { return !domain.empty() && domain.front() == '['; }
 
 std::optional<boost::asio::ip::address> parse_domain_literal(std::string_view literal) {
   literal = trim(literal);
@@ -72,4 +64,4 @@ bool is_address_exchange(std::string_view exchange) {
   return parse_address(exchange).has_value();
 }
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

@@ -3,21 +3,15 @@
 // lookup altogether.
 #pragma once
 
+#include "mail/domain_name.h"  // normalize_domain, is_domain_literal
+
 #include <boost/asio/ip/address.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace poolgate::mx {
-
-// Lower case, surrounding spaces and one trailing dot removed, so that
-// "Example.ORG." and "example.org" are one destination (DNS names are
-// case-insensitive, RFC 4343). A domain literal is only trimmed.
-std::string normalize_domain(std::string_view domain);
-
-// "[...]": an address literal rather than a name.
-bool is_domain_literal(std::string_view domain);
+namespace poolgate {
 
 // "[203.0.113.5]" and "[IPv6:2001:db8::5]" (the tag in any case). nullopt for
 // anything else: an IPv6 address without the tag or an IPv4 one with it (both
@@ -32,4 +26,4 @@ std::string format_domain_literal(const boost::asio::ip::address& address);
 // name would only cost a lookup that cannot succeed, so they are skipped.
 bool is_address_exchange(std::string_view exchange);
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

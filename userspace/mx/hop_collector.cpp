@@ -4,14 +4,14 @@
 
 #include <algorithm>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 namespace {
 
-bool temporary(dns::Status status) {
+bool temporary(Status status) {
   // Malformed is "could not find out" as much as TempFail is: a broken
   // answer today says nothing about tomorrow's. Never a reason to bounce.
-  return status == dns::Status::TempFail || status == dns::Status::Malformed;
+  return status == Status::TempFail || status == Status::Malformed;
 }
 
 std::string join(const std::vector<std::string>& parts, const char* separator) {
@@ -27,9 +27,9 @@ HopCollector::HopCollector(Families families, IsLocal is_local)
 
 void HopCollector::note(std::string line) { log_.push_back(std::move(line)); }
 
-std::string HopCollector::describe(const std::string& label, const dns::AddressResult& result,
+std::string HopCollector::describe(const std::string& label, const AddressResult& result,
                                    const std::vector<std::string>& addresses) const {
-  std::string line = label + ": " + dns::to_string(result.status);
+  std::string line = label + ": " + to_string(result.status);
   if (!result.detail.empty()) line += " (" + result.detail + ")";
   if (!addresses.empty()) {
     line += ' ';  // not " " + join(...): GCC 12's false -Wrestrict (bug 105329)
@@ -39,12 +39,12 @@ std::string HopCollector::describe(const std::string& label, const dns::AddressR
 }
 
 void HopCollector::add(const std::string& label, const MxHost& host, bool v6,
-                       const dns::AddressResult& result, std::mt19937& rng) {
+                       const AddressResult& result, std::mt19937& rng) {
   if (temporary(result.status)) temp_failed_ = true;
   std::vector<boost::asio::ip::address> usable;
   std::vector<std::string> described;
-  if (result.status == dns::Status::Ok) {
-    for (const dns::AddressRecord& record : result.records) {
+  if (result.status == Status::Ok) {
+    for (const AddressRecord& record : result.records) {
       std::string text = record.address.to_string();
       // An A answer holds IPv4 addresses and an AAAA answer IPv6 ones; anything
       // else would be sent from a source of the wrong family.
@@ -75,13 +75,13 @@ void HopCollector::add(const std::string& label, const MxHost& host, bool v6,
   }
 }
 
-void HopCollector::add_probe(const std::string& label, bool v6, const dns::AddressResult& result) {
+void HopCollector::add_probe(const std::string& label, bool v6, const AddressResult& result) {
   // Conservative: a probe that cannot find out keeps the plan temporary, so
   // a DNS outage never turns into a bounce.
   if (temporary(result.status)) temp_failed_ = true;
   std::vector<std::string> described;
-  if (result.status == dns::Status::Ok) {
-    for (const dns::AddressRecord& record : result.records) {
+  if (result.status == Status::Ok) {
+    for (const AddressRecord& record : result.records) {
       // Only an address the pool could use, given a source of its family,
       // makes "add a pool address" the right advice.
       if (record.address.is_v6() != v6 ||
@@ -95,7 +95,7 @@ void HopCollector::add_probe(const std::string& label, bool v6, const dns::Addre
                           described));
 }
 
-NextHopPlan HopCollector::fail(PlanStatus status, smtp::Reply reply) const {
+NextHopPlan HopCollector::fail(PlanStatus status, Reply reply) const {
   NextHopPlan plan;
   plan.status = status;
   plan.reply = std::move(reply);
@@ -126,4 +126,4 @@ NextHopPlan HopCollector::finish(const std::string& domain, bool implicit_mx) co
   return fail(PlanStatus::PermFail, plan_replies::no_route(domain));
 }
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 class HopCollector {
  public:
@@ -27,13 +27,13 @@ class HopCollector {
   // become hops: shuffled, cut to kMaxAddressesPerFamily, duplicates of
   // earlier hops dropped (the earlier one has the better preference), none
   // beyond kMaxHops.
-  void add(const std::string& label, const MxHost& host, bool v6, const dns::AddressResult& result,
+  void add(const std::string& label, const MxHost& host, bool v6, const AddressResult& result,
            std::mt19937& rng);
 
   // The answer for a family the pool lacks, asked only once the plan is
   // empty, to tell "add a pool address of that family" (4.4.4) apart from
   // "there is no address at all" (5.x).
-  void add_probe(const std::string& label, bool v6, const dns::AddressResult& result);
+  void add_probe(const std::string& label, bool v6, const AddressResult& result);
 
   bool empty() const { return hops_.empty(); }
   bool full() const { return hops_.size() >= kMaxHops; }
@@ -46,10 +46,10 @@ class HopCollector {
 
   // A failure decided before any address lookup (the MX answer), with the
   // notes so far as detail.
-  NextHopPlan fail(PlanStatus status, smtp::Reply reply) const;
+  NextHopPlan fail(PlanStatus status, Reply reply) const;
 
  private:
-  std::string describe(const std::string& label, const dns::AddressResult& result,
+  std::string describe(const std::string& label, const AddressResult& result,
                        const std::vector<std::string>& addresses) const;
 
   Families families_;
@@ -64,4 +64,4 @@ class HopCollector {
   bool only_v6_ = false;      // likewise IPv6
 };
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 
-namespace poolgate::mx {
+namespace poolgate {
 
-std::vector<MxHost> order_mx_hosts(const std::vector<dns::MxRecord>& records, std::mt19937& rng,
+std::vector<MxHost> order_mx_hosts(const std::vector<MxRecord>& records, std::mt19937& rng,
                                    std::vector<std::string>& notes) {
   std::vector<MxHost> hosts;
-  for (const dns::MxRecord& record : records) {
+  for (const MxRecord& record : records) {
     const std::string name = normalize_domain(record.exchange);
     if (name.empty()) {
       notes.push_back("MX " + std::to_string(record.preference) + " \".\" skipped (null MX target)");
@@ -44,4 +44,4 @@ std::vector<MxHost> order_mx_hosts(const std::vector<dns::MxRecord>& records, st
   return ordered;
 }
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

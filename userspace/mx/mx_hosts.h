@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 struct MxHost {
   std::string name;  // lower case, no trailing dot
@@ -28,7 +28,7 @@ inline constexpr size_t kMaxMxHosts = 10;
 // with a note in `notes` for the plan's detail: "." (a null MX target in a set
 // that is not a null MX, RFC 7505 3), address exchanges (RFC 5321 5.1 forbids
 // them), and a host listed again at a worse preference. Then cut to kMaxMxHosts.
-std::vector<MxHost> order_mx_hosts(const std::vector<dns::MxRecord>& records, std::mt19937& rng,
+std::vector<MxHost> order_mx_hosts(const std::vector<MxRecord>& records, std::mt19937& rng,
                                    std::vector<std::string>& notes);
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

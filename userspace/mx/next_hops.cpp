@@ -5,7 +5,7 @@
 #include "mx/mx_hosts.h"
 #include "mx/plan_replies.h"
 
-namespace poolgate::mx {
+namespace poolgate {
 
 namespace asio = boost::asio;
 
@@ -22,19 +22,19 @@ constexpr bool kFamilyOrder[] = {true, false};  // v6 first
 
 const char* record_type(bool v6) { return v6 ? "AAAA" : "A"; }
 
-asio::awaitable<dns::AddressResult> lookup(dns::DnsLookup& dns, const std::string& name, bool v6) {
+asio::awaitable<AddressResult> lookup(DnsLookup& dns, const std::string& name, bool v6) {
   return v6 ? dns.lookup_aaaa(name) : dns.lookup_a(name);
 }
 
 // A single "." is a null MX even if the resolver did not flag it (RFC 7505 3:
 // the domain accepts no mail); taking it for "no MX" would fall back to the
 // domain's A record, the one thing a null MX exists to prevent.
-bool is_null_mx(const dns::MxResult& mx) {
+bool is_null_mx(const MxResult& mx) {
   return mx.null_mx || (mx.records.size() == 1 && normalize_domain(mx.records[0].exchange).empty());
 }
 
-std::string describe_mx(const std::string& name, const dns::MxResult& mx) {
-  std::string line = "MX " + name + ": " + dns::to_string(mx.status);
+std::string describe_mx(const std::string& name, const MxResult& mx) {
+  std::string line = "MX " + name + ": " + to_string(mx.status);
   if (!mx.detail.empty()) line += " (" + mx.detail + ")";
   for (size_t i = 0; i < mx.records.size(); ++i)
     line += (i == 0 ? " " : ", ") + std::to_string(mx.records[i].preference) + " " +
@@ -52,8 +52,8 @@ NextHopPlan plan_for_literal(const std::string& literal, HopCollector& hops, Fam
   }
   const bool v6 = address->is_v6();
   const std::string canonical = format_domain_literal(*address);
-  dns::AddressResult answer;  // as if DNS had answered with the address
-  answer.status = dns::Status::Ok;
+  AddressResult answer;  // as if DNS had answered with the address
+  answer.status = Status::Ok;
   answer.records.push_back({*address, 0});
   const std::string label = "domain literal " + canonical;
   if (v6 ? families.v6 : families.v4)
@@ -65,7 +65,7 @@ NextHopPlan plan_for_literal(const std::string& literal, HopCollector& hops, Fam
 
 }  // namespace
 
-asio::awaitable<NextHopPlan> resolve_next_hops(dns::DnsLookup& dns, std::string domain,
+asio::awaitable<NextHopPlan> resolve_next_hops(DnsLookup& dns, std::string domain,
                                                Families families,
                                                std::function<bool(const asio::ip::address&)> is_local,
                                                std::mt19937& rng) {
@@ -77,20 +77,20 @@ asio::awaitable<NextHopPlan> resolve_next_hops(dns::DnsLookup& dns, std::string 
   }
   if (is_domain_literal(name)) co_return plan_for_literal(name, hops, families, rng);
 
-  const dns::MxResult mx = co_await dns.lookup_mx(name);
+  const MxResult mx = co_await dns.lookup_mx(name);
   hops.note(describe_mx(name, mx));
   std::vector<MxHost> hosts;
   switch (mx.status) {
-    case dns::Status::TempFail:
-    case dns::Status::Malformed:
+    case Status::TempFail:
+    case Status::Malformed:
       // Not knowing the MX set is never a reason to bounce (RFC 5321 5.1 and
       // 4.5.4.1: keep trying until the queue lifetime runs out).
       co_return hops.fail(PlanStatus::TempFail, plan_replies::dns_tempfail(name));
-    case dns::Status::NxDomain:
+    case Status::NxDomain:
       co_return hops.fail(PlanStatus::PermFail, plan_replies::domain_not_found(name));
-    case dns::Status::NoData:
+    case Status::NoData:
       break;  // implicit MX below
-    case dns::Status::Ok: {
+    case Status::Ok: {
       if (is_null_mx(mx)) co_return hops.fail(PlanStatus::PermFail, plan_replies::null_mx());
       std::vector<std::string> notes;
       hosts = order_mx_hosts(mx.records, rng, notes);
@@ -113,7 +113,7 @@ asio::awaitable<NextHopPlan> resolve_next_hops(dns::DnsLookup& dns, std::string 
     }
     for (bool v6 : kFamilyOrder) {
       if (!(v6 ? families.v6 : families.v4) || hops.full()) continue;
-      const dns::AddressResult answer = co_await lookup(dns, host.name, v6);
+      const AddressResult answer = co_await lookup(dns, host.name, v6);
       hops.add(std::string(record_type(v6)) + " " + host.name, host, v6, answer, rng);
     }
   }
@@ -123,7 +123,7 @@ asio::awaitable<NextHopPlan> resolve_next_hops(dns::DnsLookup& dns, std::string 
     for (const MxHost& host : hosts) {
       for (bool v6 : kFamilyOrder) {
         if (v6 ? families.v6 : families.v4) continue;
-        const dns::AddressResult answer = co_await lookup(dns, host.name, v6);
+        const AddressResult answer = co_await lookup(dns, host.name, v6);
         hops.add_probe(std::string(record_type(v6)) + " " + host.name, v6, answer);
       }
     }
@@ -131,4 +131,4 @@ asio::awaitable<NextHopPlan> resolve_next_hops(dns::DnsLookup& dns, std::string 
   co_return hops.finish(name, implicit_mx);
 }
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

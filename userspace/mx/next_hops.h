@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace poolgate::mx {
+namespace poolgate {
 
 struct NextHop {
   std::string host;  // the MX host name (lower case, no trailing dot); for a
@@ -35,7 +35,7 @@ enum class PlanStatus { Ok, TempFail, PermFail };
 struct NextHopPlan {
   PlanStatus status = PlanStatus::TempFail;
   std::vector<NextHop> hops;  // in the order to try them (Ok only)
-  smtp::Reply reply;          // TempFail/PermFail: the reply recipients get, with an enhanced code
+  Reply reply;          // TempFail/PermFail: the reply recipients get, with an enhanced code
   std::string detail;         // for logs: which lookup said what
 };
 
@@ -62,7 +62,7 @@ inline constexpr size_t kMaxHops = 20;
 // v4-mapped-loopback are always skipped regardless (mx/address_class.h).
 // `dns` and `rng` must outlive the returned awaitable; the rest is copied.
 boost::asio::awaitable<NextHopPlan> resolve_next_hops(
-    dns::DnsLookup& dns, std::string domain, Families families,
+    DnsLookup& dns, std::string domain, Families families,
     std::function<bool(const boost::asio::ip::address&)> is_local, std::mt19937& rng);
 
-}  // namespace poolgate::mx
+}  // namespace poolgate

@@ -2,10 +2,8 @@
 
 #include <string>
 
-namespace poolgate::mx::plan_replies {
+namespace poolgate::plan_replies {
 
-using smtp::make_reply;
-using smtp::Reply;
 
 Reply null_mx() { return make_reply(556, "5.1.10", "Recipient address has null MX"); }
 
@@ -51,4 +49,4 @@ Reply missing_family(std::string_view domain, std::string_view family) {
                         " source address; will retry");
 }
 
-}  // namespace poolgate::mx::plan_replies
+}  // namespace poolgate::plan_replies

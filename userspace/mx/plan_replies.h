@@ -8,18 +8,18 @@
 
 #include <string_view>
 
-namespace poolgate::mx::plan_replies {
+namespace poolgate::plan_replies {
 
-smtp::Reply null_mx();                                // 556 5.1.10 (RFC 7505 4.2)
-smtp::Reply domain_not_found(std::string_view domain);      // 550 5.1.2 (MX NXDOMAIN)
-smtp::Reply no_mx_and_no_address(std::string_view domain);  // 550 5.1.2 (implicit MX empty)
-smtp::Reply bad_domain(std::string_view domain);      // 550 5.1.2 (empty name)
-smtp::Reply bad_literal(std::string_view literal);    // 550 5.1.3 (malformed domain literal)
-smtp::Reply dns_tempfail(std::string_view domain);    // 451 4.4.3
-smtp::Reply no_route(std::string_view domain);        // 550 5.4.4
-smtp::Reply loops_back(std::string_view domain);      // 554 5.4.6
+Reply null_mx();                                // 556 5.1.10 (RFC 7505 4.2)
+Reply domain_not_found(std::string_view domain);      // 550 5.1.2 (MX NXDOMAIN)
+Reply no_mx_and_no_address(std::string_view domain);  // 550 5.1.2 (implicit MX empty)
+Reply bad_domain(std::string_view domain);      // 550 5.1.2 (empty name)
+Reply bad_literal(std::string_view literal);    // 550 5.1.3 (malformed domain literal)
+Reply dns_tempfail(std::string_view domain);    // 451 4.4.3
+Reply no_route(std::string_view domain);        // 550 5.4.4
+Reply loops_back(std::string_view domain);      // 554 5.4.6
 // 451 4.4.4: the next hops have addresses only in a family the pool has no
 // (weight > 0) source address in; `family` is "IPv4" or "IPv6".
-smtp::Reply missing_family(std::string_view domain, std::string_view family);
+Reply missing_family(std::string_view domain, std::string_view family);
 
-}  // namespace poolgate::mx::plan_replies
+}  // namespace poolgate::plan_replies

@@ -21,7 +21,7 @@ namespace poolgate {
 namespace asio = boost::asio;
 
 DeliveryEngine::DeliveryEngine(asio::io_context& io, const Config& config, Spool& spool,
-                               dns::DnsLookup& dns, IsLocal is_local)
+                               DnsLookup& dns, IsLocal is_local)
     : io_(io),
       config_(&config),
       spool_(spool),
@@ -116,13 +116,13 @@ asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
     Envelope envelope = it->second.envelope;
     std::optional<std::string> first = spool_.read_chunk(queue_id, 0);  // the headers
     std::string headers = first.value_or("");
-    std::vector<classify::DomainCheck> checks =
+    std::vector<DomainCheck> checks =
         co_await classifier_->check_domains(envelope, headers);
     int64_t now = std::time(nullptr);
-    classify::Decision decision = classify::resolve_hold(envelope, checks, *config_, now);
+    Decision decision = resolve_hold(envelope, checks, *config_, now);
     it = messages_.find(queue_id);
     if (it == messages_.end() || stopping_) co_return;
-    if (decision.action != classify::Decision::Action::Hold) {
+    if (decision.action != Decision::Action::Hold) {
       QueuedMessage& message = it->second;
       message.envelope.hold_for_dns = false;
       message.envelope.pool = decision.pool;

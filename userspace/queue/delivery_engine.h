@@ -44,9 +44,7 @@ namespace poolgate {
 
 class Spool;
 class SmtpClient;
-namespace classify {
 class Classifier;
-}
 
 // Recipients' final or retry outcomes, since start.
 struct OutcomeCounts {
@@ -77,7 +75,7 @@ class DeliveryEngine : public QueueControl {
   using IsLocal = std::function<bool(const boost::asio::ip::address&)>;
 
   DeliveryEngine(boost::asio::io_context& io, const Config& config, Spool& spool,
-                 dns::DnsLookup& dns, IsLocal is_local);
+                 DnsLookup& dns, IsLocal is_local);
   ~DeliveryEngine() override;
 
   // Queues what the spool held at start (retry times kept), then runs.
@@ -86,7 +84,7 @@ class DeliveryEngine : public QueueControl {
   void add(Envelope envelope);
   // Held messages (sender domain unverified) are checked again with it
   // before delivery; without one they go out as stored.
-  void set_classifier(classify::Classifier* classifier) { classifier_ = classifier; }
+  void set_classifier(Classifier* classifier) { classifier_ = classifier; }
   // A reload (SIGHUP): new pools, weights, delivery limits and retry times
   // apply to connections opened from now on; open ones finish with what they
   // have. `config` must outlive the engine's use of it (the daemon keeps
@@ -144,7 +142,7 @@ class DeliveryEngine : public QueueControl {
                                             const std::string& mx_host, Job job);
   // The job, and every other job ready for the destination, get `reply`:
   // the destination is unusable now (DNS, no next hop answering).
-  void fail_destination(Destination& dest, Job job, const smtp::Reply& reply, bool from_peer,
+  void fail_destination(Destination& dest, Job job, const Reply& reply, bool from_peer,
                         const Attempt& attempt);
   ClientOptions client_options(const Destination& dest, const PoolConfig& pool,
                                const std::string& mx_host) const;
@@ -153,22 +151,22 @@ class DeliveryEngine : public QueueControl {
   void record(const Job& job, const std::vector<RecipientResult>& results,
               const Attempt& attempt);
   boost::asio::awaitable<void> persist(std::string queue_id, std::vector<size_t> changed,
-                                       std::vector<dsn::RecipientReport> failed,
-                                       std::vector<dsn::RecipientReport> delayed);
+                                       std::vector<RecipientReport> failed,
+                                       std::vector<RecipientReport> delayed);
   boost::asio::awaitable<void> send_dsn(const Envelope& original, const std::string& content,
-                                        std::vector<dsn::RecipientReport> reports);
+                                        std::vector<RecipientReport> reports);
   void write_statuses(const QueuedMessage& message, const std::vector<size_t>& changed);
   // Removes a message whose recipients are all final, once nothing about it
   // is still being written or delivered.
   void maybe_finish(const std::string& queue_id);
-  void bounce_now(QueuedMessage& message, const smtp::Reply& reply);
+  void bounce_now(QueuedMessage& message, const Reply& reply);
 
   boost::asio::io_context& io_;
   const Config* config_;  // the current generation (reconfigure())
   Spool& spool_;
-  dns::DnsLookup& dns_;
+  DnsLookup& dns_;
   IsLocal is_local_;
-  classify::Classifier* classifier_ = nullptr;
+  Classifier* classifier_ = nullptr;
   RetryPolicy retry_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::map<std::string, std::shared_ptr<SourcePicker>> pickers_;  // by pool name

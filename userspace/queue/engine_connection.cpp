@@ -47,15 +47,15 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
   std::optional<Job> job = std::move(first);
   if (!pool) {
     fail_destination(*dest, std::move(*job),
-                     smtp::make_reply(451, "4.3.5", "no pool named " + dest->key.pool), false, {});
+                     make_reply(451, "4.3.5", "no pool named " + dest->key.pool), false, {});
   } else {
     // Shared: a reload replaces pickers_, this connection keeps its own.
     std::shared_ptr<SourcePicker> picker_ref = pickers_.at(pool->name);
     SourcePicker& picker = *picker_ref;
-    mx::Families families{picker.has_family(false), picker.has_family(true)};
-    mx::NextHopPlan plan =
-        co_await mx::resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
-    if (plan.status != mx::PlanStatus::Ok) {
+    Families families{picker.has_family(false), picker.has_family(true)};
+    NextHopPlan plan =
+        co_await resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
+    if (plan.status != PlanStatus::Ok) {
       spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain, plan.detail);
       fail_destination(*dest, std::move(*job), plan.reply, false, {});
       job.reset();
@@ -65,7 +65,7 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     // Like Postfix's smtp_mx_address_limit: a plan may list 20 addresses, but
     // one attempt tries a few, so a dead domain costs minutes, not an hour.
     size_t tried = 0;
-    for (const mx::NextHop& hop : plan.hops) {
+    for (const NextHop& hop : plan.hops) {
       if (!job || stopping_ || tried++ >= kAddressesPerAttempt) break;
       std::optional<SourceBinding> source = picker.pick(hop.address.is_v6());
       if (!source) continue;  // resolve_next_hops already kept to our families
@@ -88,8 +88,8 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       // No next hop took a connection: the destination is down for now, so
       // everything ready for it waits (as Postfix marks a dead destination)
       // instead of each job paying the connect timeouts again.
-      smtp::Reply reply = last_failure ? last_failure->reply
-                                       : smtp::make_reply(451, "4.4.4",
+      Reply reply = last_failure ? last_failure->reply
+                                       : make_reply(451, "4.4.4",
                                                           "no usable next hop for " +
                                                               dest->key.domain);
       fail_destination(*dest, std::move(*job), reply, last_failure && last_failure->from_peer,
@@ -152,7 +152,7 @@ asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest)
   co_return next_job(dest);
 }
 
-void DeliveryEngine::fail_destination(Destination& dest, Job job, const smtp::Reply& reply,
+void DeliveryEngine::fail_destination(Destination& dest, Job job, const Reply& reply,
                                       bool from_peer, const Attempt& attempt) {
   for (std::optional<Job> current = std::move(job); current; current = next_job(dest)) {
     std::vector<RecipientResult> results;

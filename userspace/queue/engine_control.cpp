@@ -48,7 +48,7 @@ std::string DeliveryEngine::bounce(const std::string& queue_id) {
     it->second.bounce_requested = true;  // record() bounces it when the attempt ends
     return "";
   }
-  bounce_now(it->second, smtp::make_reply(550, "5.0.0", "message bounced by the administrator"));
+  bounce_now(it->second, make_reply(550, "5.0.0", "message bounced by the administrator"));
   return "";
 }
 

@@ -35,9 +35,9 @@ std::string remote_mta(const std::string& mx_host, const DeliveryRecord& record)
   return "";
 }
 
-dsn::RecipientReport report(size_t index, dsn::Action action, const RecipientResult& result,
+RecipientReport report(size_t index, Action action, const RecipientResult& result,
                             const std::string& mta, int64_t now) {
-  dsn::RecipientReport r;
+  RecipientReport r;
   r.index = index;
   r.action = action;
   r.reply = result.reply;
@@ -63,7 +63,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
   int64_t now = std::time(nullptr);
   std::string mta = remote_mta(attempt.mx_host, attempt.record);
   std::vector<size_t> changed, retry;
-  std::vector<dsn::RecipientReport> failed, delayed;
+  std::vector<RecipientReport> failed, delayed;
   bool warn = !message.delay_warned && retry_.delay_warning_due(envelope.received_unix, now);
   OutcomeCounts& pool_outcomes = counters_.outcomes_by_pool[message.pool];
 
@@ -83,7 +83,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
       // not smtp), keeping the next hop's last words in the text.
       result.outcome = Outcome::PermFail;
       result.from_peer = false;
-      result.reply = smtp::make_reply(
+      result.reply = make_reply(
           result.reply.code, "4.4.7",
           "message expired after " + human_duration(now - envelope.received_unix) +
               " in the queue; last error: " + result.reply.str());
@@ -98,7 +98,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
         recipient.state = RecipientState::Failed;
         ++counters_.bounced;
         ++pool_outcomes.bounced;
-        failed.push_back(report(result.recipient, dsn::Action::Failed, result, mta, now));
+        failed.push_back(report(result.recipient, Action::Failed, result, mta, now));
         break;
       case Outcome::TempFail: {
         recipient.state = RecipientState::Deferred;
@@ -112,7 +112,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
         ++pool_outcomes.deferred;
         retry.push_back(result.recipient);
         if (warn) {
-          auto r = report(result.recipient, dsn::Action::Delayed, result, mta, now);
+          auto r = report(result.recipient, Action::Delayed, result, mta, now);
           r.will_retry_until_unix = envelope.received_unix + retry_.max_lifetime_s;
           delayed.push_back(r);
         }
@@ -130,13 +130,13 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
                  asio::detached);
   if (message.bounce_requested && message.in_flight == 0) {
     message.bounce_requested = false;
-    bounce_now(message, smtp::make_reply(550, "5.0.0", "message bounced by the administrator"));
+    bounce_now(message, make_reply(550, "5.0.0", "message bounced by the administrator"));
   }
 }
 
 asio::awaitable<void> DeliveryEngine::persist(std::string queue_id, std::vector<size_t> changed,
-                                              std::vector<dsn::RecipientReport> failed,
-                                              std::vector<dsn::RecipientReport> delayed) {
+                                              std::vector<RecipientReport> failed,
+                                              std::vector<RecipientReport> delayed) {
   if (!failed.empty() || !delayed.empty()) {
     // The DSN is durable before the recipient's failure is: a crash in
     // between sends the DSN twice rather than never.
@@ -158,12 +158,12 @@ asio::awaitable<void> DeliveryEngine::persist(std::string queue_id, std::vector<
 }
 
 asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const std::string& content,
-                                               std::vector<dsn::RecipientReport> reports) {
-  dsn::DsnOptions options;
+                                               std::vector<RecipientReport> reports) {
+  DsnOptions options;
   options.reporting_mta = config_->relay.hostname;
   options.now_unix = std::time(nullptr);
   options.max_returned_bytes = config_->delivery.dsn_max_returned_bytes;
-  std::optional<dsn::Dsn> notice = dsn::build(original, content, reports, options);
+  std::optional<Dsn> notice = build(original, content, reports, options);
   if (!notice) co_return;  // NOTIFY=NEVER, or a bounce about a bounce
   // Our own bounces are NDRs like any other: the high-risk pool, with the
   // reason on record for `queue show`.
@@ -180,7 +180,7 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   }
   ++counters_.dsns;
   spdlog::info("{}: sender {} notification: {}", original.queue_id,
-               reports.front().action == dsn::Action::Failed ? "non-delivery" : "delay",
+               reports.front().action == Action::Failed ? "non-delivery" : "delay",
                result.queue_id);
   envelope.queue_id = result.queue_id;
   add(std::move(envelope));
@@ -216,7 +216,7 @@ void DeliveryEngine::maybe_finish(const std::string& queue_id) {
   messages_.erase(it);
 }
 
-void DeliveryEngine::bounce_now(QueuedMessage& message, const smtp::Reply& reply) {
+void DeliveryEngine::bounce_now(QueuedMessage& message, const Reply& reply) {
   drop_jobs(message.envelope.queue_id);
   Job job{message.envelope.queue_id, {}};
   std::vector<RecipientResult> results;

@@ -5,19 +5,7 @@
 
 namespace poolgate {
 
-std::string recipient_domain(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return "";
-  return normalize_domain(address.substr(at + 1));
-}
-
-std::string normalize_domain(std::string_view in) {
-  std::string domain(in);
-  std::transform(domain.begin(), domain.end(), domain.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  while (!domain.empty() && domain.back() == '.') domain.pop_back();
-  return domain;
-}
+std::string recipient_domain(std::string_view address) { return address_domain(address); }
 
 std::map<std::string, std::vector<size_t>> pending_by_domain(const Envelope& envelope) {
   std::map<std::string, std::vector<size_t>> out;

@@ -3,6 +3,7 @@
 // since each domain has its own next hops (RFC 5321 5.1) and its own queue.
 #pragma once
 
+#include "mail/domain_name.h"
 #include "mail/envelope.h"
 
 #include <compare>
@@ -38,8 +39,6 @@ struct DestinationKey {
 
 // The domain of a recipient address, lower case ("" when it has none).
 std::string recipient_domain(std::string_view address);
-// A domain as the engine compares them: lower case, no trailing dot.
-std::string normalize_domain(std::string_view domain);
 
 // The unfinished (Queued, Deferred) recipients of a message by domain.
 std::map<std::string, std::vector<size_t>> pending_by_domain(const Envelope& envelope);

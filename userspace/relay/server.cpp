@@ -80,7 +80,7 @@ asio::awaitable<void> RelayServer::serve(tcp::socket socket) {
   auto slot = limits_.acquire(client);
   if (!slot) {
     spdlog::warn("{}: too many connections ({} open); 421", client.to_string(), limits_.open());
-    std::string busy = smtp::make_reply(421, "4.7.0", "Error: too many connections").wire();
+    std::string busy = make_reply(421, "4.7.0", "Error: too many connections").wire();
     co_await asio::async_write(socket, asio::buffer(busy),
                                asio::redirect_error(asio::use_awaitable, ec));
     co_return;

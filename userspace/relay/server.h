@@ -26,7 +26,7 @@ class RelayServer {
   size_t open_sessions() const { return sessions_.size(); }
   // Where accepted messages go once durable (the delivery engine).
   void on_queued(std::function<void(Envelope)> handler) { context_.on_queued = std::move(handler); }
-  void set_classifier(classify::Classifier* classifier) { context_.classifier = classifier; }
+  void set_classifier(Classifier* classifier) { context_.classifier = classifier; }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);

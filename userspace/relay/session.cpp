@@ -13,17 +13,16 @@
 namespace poolgate {
 
 using namespace std::chrono_literals;
-namespace replies = smtp::replies;
 
 namespace {
 
 // RFC 2920 3.1: these end a group; the client must wait for their reply.
 // HELO and STARTTLS (RFC 3207 4.2) likewise. QUIT ends the session anyway.
-bool must_end_group(smtp::Verb verb) {
+bool must_end_group(Verb verb) {
   switch (verb) {
-    case smtp::Verb::Ehlo: case smtp::Verb::Helo: case smtp::Verb::Data:
-    case smtp::Verb::Vrfy: case smtp::Verb::Noop: case smtp::Verb::Starttls:
-    case smtp::Verb::Help:
+    case Verb::Ehlo: case Verb::Helo: case Verb::Data:
+    case Verb::Vrfy: case Verb::Noop: case Verb::Starttls:
+    case Verb::Help:
       return true;
     default:
       return false;
@@ -43,14 +42,14 @@ SmtpSession::SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, ui
       id_(id),
       slot_(std::move(slot)),
       // The limit depends only on the extensions poolgate offers, not on state.
-      lines_({smtp::command_line_limit(smtp::Capabilities::server_all()), smtp::BareLf::Accept}) {}
+      lines_({command_line_limit(Capabilities::server_all()), BareLf::Accept}) {}
 
 std::string SmtpSession::tag() const {
   return "s" + std::to_string(id_) + " " + channel_.remote_address().to_string();
 }
 
-smtp::Capabilities SmtpSession::offered() const {
-  smtp::Capabilities caps = smtp::Capabilities::server_all(context_.config->max_message_size);
+Capabilities SmtpSession::offered() const {
+  Capabilities caps = Capabilities::server_all(context_.config->max_message_size);
   caps.starttls = context_.tls != nullptr && !channel_.tls();
   return caps;
 }
@@ -64,7 +63,7 @@ void SmtpSession::drain() {
   }
 }
 
-asio::awaitable<void> SmtpSession::reply(const smtp::Reply& r) {
+asio::awaitable<void> SmtpSession::reply(const Reply& r) {
   error_code ec;
   co_await channel_.write(r.wire(), ec);
   if (ec) channel_.close();
@@ -84,10 +83,10 @@ bool SmtpSession::input_pending() {
   return !in_.empty() || channel_.socket().available(ec) > 0;
 }
 
-asio::awaitable<std::optional<smtp::Line>> SmtpSession::read_line() {
+asio::awaitable<std::optional<Line>> SmtpSession::read_line() {
   for (;;) {
     if (!in_.empty()) {
-      smtp::LineReader::Result result = lines_.feed(in_);
+      LineReader::Result result = lines_.feed(in_);
       in_.erase(0, result.consumed);
       if (result.line) co_return std::move(result.line);
     }
@@ -103,18 +102,18 @@ asio::awaitable<std::optional<smtp::Line>> SmtpSession::read_line() {
   }
 }
 
-asio::awaitable<void> SmtpSession::refuse(const smtp::Reply& greeting) {
+asio::awaitable<void> SmtpSession::refuse(const Reply& greeting) {
   // RFC 5321 3.1: after a 554 greeting the server waits for QUIT and answers
   // anything else with 503, so the client learns why instead of retrying blindly.
   co_await reply(greeting);
   for (int i = 0; i < kMaxCommandsWhenRefused; ++i) {
-    std::optional<smtp::Line> line = co_await read_line();
+    std::optional<Line> line = co_await read_line();
     if (!line) co_return;
-    if (smtp::parse_command(line->text).command.verb == smtp::Verb::Quit) {
+    if (parse_command(line->text).command.verb == Verb::Quit) {
       co_await reply(replies::bye());
       co_return;
     }
-    co_await reply(smtp::make_reply(503, "5.7.1", "Error: no SMTP service for you here"));
+    co_await reply(make_reply(503, "5.7.1", "Error: no SMTP service for you here"));
   }
 }
 
@@ -136,7 +135,7 @@ asio::awaitable<void> SmtpSession::run() {
   for (const Network& network : config.client_networks) allowed |= network.contains(client);
   if (!allowed) {
     spdlog::warn("{}: refused: client not in client_networks", tag());
-    co_await refuse(smtp::make_reply(554, "5.7.1", client.to_string() +
+    co_await refuse(make_reply(554, "5.7.1", client.to_string() +
                                                        ": relay access denied"));
     channel_.close();
     co_return;
@@ -147,32 +146,32 @@ asio::awaitable<void> SmtpSession::run() {
     co_return;
   }
   spdlog::info("{}: connect", tag());
-  co_await reply(smtp::make_reply(220, "", config.hostname + " ESMTP poolgate"));
+  co_await reply(make_reply(220, "", config.hostname + " ESMTP poolgate"));
 
   for (;;) {
-    std::optional<smtp::Line> line = co_await read_line();
+    std::optional<Line> line = co_await read_line();
     if (!line) {
       if (context_.draining) co_await reply(replies::shutting_down());
       else if (channel_.timed_out()) co_await reply(replies::timeout());
       break;
     }
-    smtp::ParseOptions options;
-    static_cast<smtp::ParamContext&>(options) = {offered(), esmtp_, transaction_ &&
+    ParseOptions options;
+    static_cast<ParamContext&>(options) = {offered(), esmtp_, transaction_ &&
                                                                      transaction_->params.smtputf8};
-    options.overlong = line->status == smtp::Line::Status::TooLong;
-    smtp::ParseResult parsed = smtp::parse_command(line->text, options);
+    options.overlong = line->status == Line::Status::TooLong;
+    ParseResult parsed = parse_command(line->text, options);
     // The line reader allows what MAIL and RCPT may grow to with SIZE, DSN and
     // SMTPUTF8 (RFC 1870, 3461, 6531); every other command keeps RFC 5321's 512.
     if (!options.overlong && line->text.size() + 2 > kBaseCommandLine &&
-        parsed.command.verb != smtp::Verb::Mail && parsed.command.verb != smtp::Verb::Rcpt) {
+        parsed.command.verb != Verb::Mail && parsed.command.verb != Verb::Rcpt) {
       options.overlong = true;
-      parsed = smtp::parse_command(line->text, options);
+      parsed = parse_command(line->text, options);
     }
-    smtp::Verb verb = parsed.command.verb;
-    if (verb != smtp::Verb::Quit && (!esmtp_ || must_end_group(verb)) && input_pending()) {
+    Verb verb = parsed.command.verb;
+    if (verb != Verb::Quit && (!esmtp_ || must_end_group(verb)) && input_pending()) {
       spdlog::warn("{}: improper command pipelining after {}", tag(),
                    parsed.command.name.empty() ? "CONNECT" : parsed.command.name);
-      co_await reply(smtp::make_reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
+      co_await reply(make_reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
       break;
     }
     if (parsed.error) {
@@ -188,12 +187,11 @@ asio::awaitable<void> SmtpSession::run() {
 asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   co_await reply(replies::start_data());
   const RelayConfig& config = *context_.config;
-  smtp::DataReaderOptions options;
+  DataReaderOptions options;
   options.max_size = config.max_message_size;
-  options.bare_newline = config.bare_newline == BareNewline::Reject ? smtp::BareNewline::Reject
-                                                                    : smtp::BareNewline::Normalize;
+  options.bare_newline = config.bare_newline;
   std::string content;
-  smtp::DataReader reader(options, content);
+  DataReader reader(options, content);
   for (;;) {
     size_t used = reader.feed(in_);
     in_.erase(0, used);
@@ -207,14 +205,14 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   }
   Transaction transaction = std::move(*transaction_);
   transaction_.reset();
-  if (auto error = smtp::data_error_reply(reader.error())) {
+  if (auto error = data_error_reply(reader.error())) {
     spdlog::warn("{}: message rejected: {} (from=<{}> size={})", tag(), error->str(),
                  transaction.sender, reader.size());
     co_await reply(*error);
     co_return Next::Continue;
   }
   transaction_ = std::move(transaction);  // accept_message reads it
-  smtp::Reply result = co_await accept_message(std::move(content));
+  Reply result = co_await accept_message(std::move(content));
   transaction_.reset();
   co_await reply(result);
   co_return Next::Continue;

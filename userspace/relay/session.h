@@ -25,9 +25,7 @@
 
 namespace poolgate {
 
-namespace classify {
 class Classifier;
-}
 
 class Spool;
 
@@ -41,7 +39,7 @@ struct RelayContext {
   // delivery engine's entry point. Unset: messages only queue up.
   std::function<void(Envelope)> on_queued;
   // Decides each message's pool before the 250; null: unclassified.
-  classify::Classifier* classifier = nullptr;
+  Classifier* classifier = nullptr;
 };
 
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
@@ -57,38 +55,38 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
  private:
   struct Transaction {
     std::string sender;
-    smtp::MailParams params;
+    MailParams params;
     std::vector<Recipient> recipients;
   };
   enum class Next { Continue, Close };
 
   static asio::awaitable<void> watch(std::shared_ptr<SmtpSession> self);
-  asio::awaitable<void> refuse(const smtp::Reply& greeting);
-  asio::awaitable<std::optional<smtp::Line>> read_line();
+  asio::awaitable<void> refuse(const Reply& greeting);
+  asio::awaitable<std::optional<Line>> read_line();
   asio::awaitable<bool> fill();  // one read into in_; false on EOF/error/timeout
-  asio::awaitable<void> reply(const smtp::Reply& reply);
+  asio::awaitable<void> reply(const Reply& reply);
   bool input_pending();
 
-  asio::awaitable<Next> handle(const smtp::Command& command);
-  void on_ehlo(const smtp::Command& command, bool esmtp, smtp::Reply& out);
-  smtp::Reply on_mail(const smtp::Command& command);
-  smtp::Reply on_rcpt(const smtp::Command& command);
+  asio::awaitable<Next> handle(const Command& command);
+  void on_ehlo(const Command& command, bool esmtp, Reply& out);
+  Reply on_mail(const Command& command);
+  Reply on_rcpt(const Command& command);
   asio::awaitable<Next> on_data();
   asio::awaitable<Next> on_starttls();
-  asio::awaitable<smtp::Reply> accept_message(std::string content);
+  asio::awaitable<Reply> accept_message(std::string content);
   // Runs the classifier; a reply when the message is refused (4xx/5xx), else
   // the envelope carries the decision (and the message its trace header).
-  asio::awaitable<std::optional<smtp::Reply>> classify_message(Envelope& envelope,
+  asio::awaitable<std::optional<Reply>> classify_message(Envelope& envelope,
                                                                std::string& message);
 
-  smtp::Capabilities offered() const;
+  Capabilities offered() const;
   std::string tag() const;  // "s42 198.51.100.7" for logs
 
   SmtpChannel channel_;
   RelayContext& context_;
   uint64_t id_;
   std::unique_ptr<ConnectionLimits::Slot> slot_;
-  smtp::LineReader lines_;
+  LineReader lines_;
   std::string in_;  // received, not yet consumed
   std::string helo_;
   bool esmtp_ = false;

@@ -13,14 +13,12 @@
 
 namespace poolgate {
 
-namespace replies = smtp::replies;
 
-asio::awaitable<SmtpSession::Next> SmtpSession::handle(const smtp::Command& command) {
-  using smtp::Verb;
+asio::awaitable<SmtpSession::Next> SmtpSession::handle(const Command& command) {
   switch (command.verb) {
     case Verb::Ehlo:
     case Verb::Helo: {
-      smtp::Reply out;
+      Reply out;
       on_ehlo(command, command.verb == Verb::Ehlo, out);
       co_await reply(out);
       co_return Next::Continue;
@@ -37,7 +35,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::handle(const smtp::Command& comm
         co_return Next::Continue;
       }
       if (transaction_->recipients.empty()) {
-        co_await reply(smtp::make_reply(554, "5.5.1", "Error: no valid recipients"));
+        co_await reply(make_reply(554, "5.5.1", "Error: no valid recipients"));
         co_return Next::Continue;
       }
       co_return co_await on_data();
@@ -69,7 +67,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::handle(const smtp::Command& comm
   co_return Next::Continue;
 }
 
-void SmtpSession::on_ehlo(const smtp::Command& command, bool esmtp, smtp::Reply& out) {
+void SmtpSession::on_ehlo(const Command& command, bool esmtp, Reply& out) {
   if (command.argument.empty()) {
     out = replies::syntax(esmtp ? "EHLO hostname" : "HELO hostname");
     return;
@@ -79,15 +77,15 @@ void SmtpSession::on_ehlo(const smtp::Command& command, bool esmtp, smtp::Reply&
   helo_ = command.argument;
   esmtp_ = esmtp;
   greeted_ = true;
-  out = esmtp ? smtp::build_ehlo_reply(context_.config->hostname, offered())
-              : smtp::build_helo_reply(context_.config->hostname);
+  out = esmtp ? build_ehlo_reply(context_.config->hostname, offered())
+              : build_helo_reply(context_.config->hostname);
 }
 
-smtp::Reply SmtpSession::on_mail(const smtp::Command& command) {
+Reply SmtpSession::on_mail(const Command& command) {
   if (!greeted_) return replies::bad_sequence("send HELO/EHLO first");
   if (transaction_) return replies::bad_sequence("nested MAIL command");
   if (context_.draining) return replies::shutting_down();
-  const smtp::MailParams& params = command.mail;
+  const MailParams& params = command.mail;
   // RFC 1870 6.1: a declared size over the limit is refused before any data.
   if (params.size && *params.size > context_.config->max_message_size)
     return replies::size_exceeded();
@@ -95,7 +93,7 @@ smtp::Reply SmtpSession::on_mail(const smtp::Command& command) {
   return replies::sender_ok();
 }
 
-smtp::Reply SmtpSession::on_rcpt(const smtp::Command& command) {
+Reply SmtpSession::on_rcpt(const Command& command) {
   if (!transaction_) return replies::bad_sequence("need MAIL command");
   if (transaction_->recipients.size() >= context_.config->max_recipients)
     return replies::too_many_recipients();
@@ -129,11 +127,11 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_starttls() {
   co_return Next::Continue;
 }
 
-asio::awaitable<std::optional<smtp::Reply>> SmtpSession::classify_message(Envelope& envelope,
+asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& envelope,
                                                                           std::string& message) {
-  classify::Decision decision =
+  Decision decision =
       co_await context_.classifier->classify(envelope, message, std::time(nullptr));
-  using Action = classify::Decision::Action;
+  using Action = Decision::Action;
   if (decision.action == Action::TempFail || decision.action == Action::Reject) {
     spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, envelope.sender,
                  decision.reply.str(), decision.reasons_text());
@@ -146,11 +144,11 @@ asio::awaitable<std::optional<smtp::Reply>> SmtpSession::classify_message(Envelo
                envelope.hold_for_dns ? " (held: sender domain unverified)" : "",
                decision.reasons_text());
   if (context_.classifier->config().classify.add_header)
-    message.insert(0, classify::trace_header(decision));
+    message.insert(0, trace_header(decision));
   co_return std::nullopt;
 }
 
-asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
+asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
   Transaction& transaction = *transaction_;
   Envelope envelope;
   envelope.queue_id = context_.spool->new_queue_id();
@@ -159,7 +157,7 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   envelope.ret = transaction.params.ret;
   envelope.envid = transaction.params.envid.value_or("");
   envelope.smtputf8 = transaction.params.smtputf8;
-  envelope.body_8bitmime = transaction.params.body == smtp::Body::EightBitMime;
+  envelope.body_8bitmime = transaction.params.body == Body::EightBitMime;
   envelope.client_address = channel_.remote_address().to_string();
   envelope.client_helo = helo_;
   envelope.tls = channel_.tls();
@@ -172,7 +170,7 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   content = std::string();  // free the copy before the commit waits
 
   if (context_.classifier) {
-    std::optional<smtp::Reply> refusal = co_await classify_message(envelope, message);
+    std::optional<Reply> refusal = co_await classify_message(envelope, message);
     if (refusal) co_return *refusal;
   }
 
@@ -189,7 +187,7 @@ asio::awaitable<smtp::Reply> SmtpSession::accept_message(std::string content) {
   if (result.error) {
     spdlog::error("{}: spool commit failed: {}; message not accepted", tag(),
                   result.error.message());
-    co_return smtp::make_reply(451, "4.3.0", "Error: queue file write error, try again later");
+    co_return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
   }
   spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id, sender,
                recipients, channel_.remote_address().to_string(), helo_);

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -195,4 +195,4 @@ PathStatus parse_path(std::string_view in, const PathOptions& options, ParsedPat
   return PathStatus::Ok;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

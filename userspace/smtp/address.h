@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 // RFC 5321 4.5.3.1.3: a path, brackets included, is at most 256 octets.
 inline constexpr size_t kMaxPathOctets = 256;
@@ -46,4 +46,4 @@ bool is_valid_domain(std::string_view domain, bool utf8);
 // "[" IPv4 / "IPv6:" IPv6 / tag ":" dcontent "]" (RFC 5321 4.1.3).
 bool is_valid_address_literal(std::string_view literal);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -5,7 +5,7 @@
 #include <array>
 #include <utility>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -153,4 +153,4 @@ ParseResult parse_command(std::string_view line, const ParseOptions& options) {
   return result;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 enum class Verb : uint8_t {
   Ehlo, Helo, Mail, Rcpt, Data, Rset, Noop, Quit, Vrfy, Help, Starttls,
@@ -45,4 +45,4 @@ ParseResult parse_command(std::string_view line, const ParseOptions& options = {
 
 std::string_view verb_name(Verb verb);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

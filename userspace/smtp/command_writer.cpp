@@ -2,7 +2,7 @@
 
 #include "smtp/xtext.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 std::string format_mail(std::string_view path, const MailParams& p, const Capabilities& hop) {
   std::string out = "MAIL FROM:<" + std::string(path) + ">";
@@ -39,4 +39,4 @@ std::string format_rcpt(std::string_view path, const RcptParams& p, const Capabi
   return out;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 // "MAIL FROM:<path> SIZE=.. BODY=.. SMTPUTF8 RET=.. ENVID=.." without CRLF.
 std::string format_mail(std::string_view path, const MailParams& params, const Capabilities& next_hop);
@@ -21,4 +21,4 @@ std::string format_mail(std::string_view path, const MailParams& params, const C
 std::string format_rcpt(std::string_view path, const RcptParams& params, const Capabilities& next_hop,
                         bool smtputf8);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -1,6 +1,6 @@
 #include "smtp/data_reader.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -151,4 +151,4 @@ std::optional<Reply> data_error_reply(DataError error) {
   return replies::transaction_failed();
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -52,7 +52,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 enum class BareNewline : uint8_t { Reject, Normalize };
 
@@ -112,4 +112,4 @@ class DataReader {
 
 std::optional<Reply> data_error_reply(DataError error);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

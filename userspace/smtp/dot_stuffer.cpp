@@ -1,6 +1,6 @@
 #include "smtp/dot_stuffer.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 void DotStuffer::feed(std::string_view content, std::string& out) {
   out.reserve(out.size() + content.size() + content.size() / 64 + 8);
@@ -47,4 +47,4 @@ std::string dot_stuff(std::string_view content) {
   return out;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

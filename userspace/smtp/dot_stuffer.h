@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 class DotStuffer {
  public:
@@ -27,4 +27,4 @@ class DotStuffer {
 // One-shot form: the whole wire form of `content`, terminator included.
 std::string dot_stuff(std::string_view content);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -106,4 +106,4 @@ size_t command_line_limit(const Capabilities& offered) {
   return mail > rcpt ? mail : rcpt;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

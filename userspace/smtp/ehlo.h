@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 struct Capabilities {
   bool pipelining = false;             // RFC 2920
@@ -49,4 +49,4 @@ Capabilities parse_ehlo_reply(const Reply& reply);
 // (RFC 3461 4), BODY=8BITMIME 15.
 size_t command_line_limit(const Capabilities& offered);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -205,4 +205,4 @@ std::optional<Reply> parse_rcpt_params(std::string_view text, const ParamContext
   return std::nullopt;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 enum class Body : uint8_t { Unspecified, SevenBit, EightBitMime };
 
@@ -59,4 +59,4 @@ std::optional<Reply> parse_rcpt_params(std::string_view text, const ParamContext
 // decide how to read the path before the parameters are fully parsed.
 bool has_smtputf8_param(std::string_view text);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 void LineReader::reset() {
   partial_.clear();
@@ -56,4 +56,4 @@ std::optional<Reply> line_error_reply(const Line& line) {
   return replies::command_unrecognized();
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

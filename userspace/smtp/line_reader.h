@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 // A line ending in LF without CR: Postfix's smtpd_forbid_bare_newline=normal
 // accepts such command lines (many old clients send them); Reject reports them
@@ -69,4 +69,4 @@ class LineReader {
 // and for what cannot be read as a command.
 std::optional<Reply> line_error_reply(const Line& line);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

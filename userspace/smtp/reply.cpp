@@ -1,6 +1,6 @@
 #include "smtp/reply.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -128,4 +128,4 @@ Reply transaction_failed() { return make_reply(554, "5.5.0", "Transaction failed
 
 }  // namespace replies
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

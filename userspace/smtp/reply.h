@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 struct Reply {
   int code = 0;                    // three digits, 200..599
@@ -71,4 +71,4 @@ Reply nul_in_data();                            // 554 5.6.0 (see data_reader.h)
 Reply transaction_failed();                     // 554 5.5.0
 }  // namespace replies
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

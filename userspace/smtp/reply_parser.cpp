@@ -1,6 +1,6 @@
 #include "smtp/reply_parser.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -40,4 +40,4 @@ ReplyParser::Status ReplyParser::feed(std::string_view line) {
   return more ? Status::NeedMore : Status::Done;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 class ReplyParser {
  public:
@@ -29,4 +29,4 @@ class ReplyParser {
   Reply reply_;
 };
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

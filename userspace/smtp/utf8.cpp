@@ -1,6 +1,6 @@
 #include "smtp/utf8.h"
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 bool is_ascii(std::string_view s) {
   for (unsigned char c : s)
@@ -54,4 +54,4 @@ bool append_utf8(std::string& out, uint32_t cp) {
   return true;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 bool is_ascii(std::string_view s);
 bool is_valid_utf8(std::string_view s);
@@ -16,4 +16,4 @@ bool is_valid_utf8(std::string_view s);
 // values above U+10FFFF.
 bool append_utf8(std::string& out, uint32_t code_point);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 namespace {
 
@@ -134,4 +134,4 @@ std::optional<std::string> utf8_addr_decode(std::string_view in, bool unitext) {
   return out;
 }
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

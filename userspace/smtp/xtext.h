@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::smtp {
+namespace poolgate {
 
 // xtext (RFC 3461 4): "!".."~" except "+" and "=" stand for themselves, every
 // other octet is "+" and two upper-case hex digits.
@@ -26,4 +26,4 @@ std::string utf8_addr_encode(std::string_view utf8, bool unitext);
 // !unitext.
 std::optional<std::string> utf8_addr_decode(std::string_view encoded, bool unitext);
 
-}  // namespace poolgate::smtp
+}  // namespace poolgate

@@ -3,11 +3,11 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 
-namespace poolgate::spam {
+namespace poolgate {
 
-classify::SpamVerdict failed_verdict(std::string scanner, std::string detail) {
-  classify::SpamVerdict verdict;
-  verdict.status = classify::SpamVerdict::Status::Failed;
+SpamVerdict failed_verdict(std::string scanner, std::string detail) {
+  SpamVerdict verdict;
+  verdict.status = SpamVerdict::Status::Failed;
   verdict.scanner = std::move(scanner);
   verdict.detail = std::move(detail);
   return verdict;
@@ -35,4 +35,4 @@ std::string printable_excerpt(std::string_view text, size_t max) {
   return out;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::spam {
+namespace poolgate {
 
-classify::SpamVerdict failed_verdict(std::string scanner, std::string detail);
+SpamVerdict failed_verdict(std::string scanner, std::string detail);
 
 // Why an I/O step (`what`: "connect", "send", "read") failed. A beast
 // tcp_stream deadline (beast::error::timeout) is reported as the whole
@@ -25,4 +25,4 @@ std::string describe_io_error(const boost::system::error_code& ec, std::string_v
 // At most `max` bytes of a peer's reply for a detail, control characters as '?'.
 std::string printable_excerpt(std::string_view text, size_t max = 120);
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -17,17 +17,17 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 // `exchange(std::string_view part)` returns awaitable<SpamVerdict>: the
 // scanner's own protocol over the part it may send.
 template <class Exchange>
-boost::asio::awaitable<classify::SpamVerdict> guarded_scan(const char* scanner,
+boost::asio::awaitable<SpamVerdict> guarded_scan(const char* scanner,
                                                            std::string_view content,
                                                            uint64_t max_scan_bytes,
                                                            Exchange exchange) {
   ScanPart part = limit_scan(content, max_scan_bytes);
-  classify::SpamVerdict verdict;
+  SpamVerdict verdict;
   std::string error;
   try {
     verdict = co_await exchange(part.content);
@@ -40,4 +40,4 @@ boost::asio::awaitable<classify::SpamVerdict> guarded_scan(const char* scanner,
   co_return verdict;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

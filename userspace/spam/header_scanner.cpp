@@ -5,9 +5,8 @@
 #include "mail/header_fields.h"
 #include "spam/text_util.h"
 
-namespace poolgate::spam {
+namespace poolgate {
 
-using classify::SpamVerdict;
 
 namespace {
 
@@ -33,7 +32,7 @@ SpamVerdict judge_spam_headers(std::string_view message) {
   verdict.scanner = kScanner;
   verdict.status = SpamVerdict::Status::Clean;
   std::string why, seen;  // the field that made it spam; the first X-Spam field at all
-  for (const mail::HeaderField& field : mail::parse_header_fields(message)) {
+  for (const HeaderField& field : parse_header_fields(message)) {
     bool flag = iequals(field.name, "X-Spam-Flag");
     bool status = iequals(field.name, "X-Spam-Status");
     if (!flag && !status) continue;
@@ -85,4 +84,4 @@ boost::asio::awaitable<SpamVerdict> HeaderScanner::scan(const Envelope& envelope
   co_return judge(envelope, content);
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

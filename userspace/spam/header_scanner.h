@@ -7,21 +7,21 @@
 
 #include "spam/scanner.h"
 
-namespace poolgate::spam {
+namespace poolgate {
 
 // The verdict the X-Spam-* fields of `message` give, for a trusted client:
 // Spam when any X-Spam-Flag is YES or any X-Spam-Status starts with Yes
 // (case-insensitive); otherwise Clean. score= and required= are taken from
 // X-Spam-Status when present. scanner = "header".
-classify::SpamVerdict judge_spam_headers(std::string_view message);
+SpamVerdict judge_spam_headers(std::string_view message);
 
 class HeaderScanner : public Scanner {
  public:
   explicit HeaderScanner(std::vector<Network> trusted_clients);
-  boost::asio::awaitable<classify::SpamVerdict> scan(const Envelope& envelope,
+  boost::asio::awaitable<SpamVerdict> scan(const Envelope& envelope,
                                                     std::string_view content) override;
   // The verdict without the coroutine: what scan() returns.
-  classify::SpamVerdict judge(const Envelope& envelope, std::string_view content) const;
+  SpamVerdict judge(const Envelope& envelope, std::string_view content) const;
 
  private:
   bool trusted(const std::string& client_address) const;
@@ -29,4 +29,4 @@ class HeaderScanner : public Scanner {
   std::vector<Network> trusted_clients_;
 };
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

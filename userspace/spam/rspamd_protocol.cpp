@@ -8,9 +8,8 @@
 #include <cmath>
 #include <cstdio>
 
-namespace poolgate::spam {
+namespace poolgate {
 
-using classify::SpamVerdict;
 
 namespace {
 
@@ -115,4 +114,4 @@ SpamVerdict parse_rspamd_reply(unsigned status, std::string_view body) {
   return verdict;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 // The request headers describing `envelope`, in order: From (the envelope
 // sender, "<>" when null), Rcpt (one per recipient), IP, Helo, Queue-Id, User
@@ -32,10 +32,10 @@ std::vector<std::pair<std::string, std::string>> rspamd_headers(const Envelope& 
 // The verdict in an HTTP reply: `status` the HTTP status code, `body` the JSON.
 // Score and required score from "score" and "required_score"; the action and
 // the rules with a non-zero score go into detail. scanner = "rspamd".
-classify::SpamVerdict parse_rspamd_reply(unsigned status, std::string_view body);
+SpamVerdict parse_rspamd_reply(unsigned status, std::string_view body);
 
 // Whether rspamd's `action` makes the message Spam (see the table above);
 // nullopt for an unknown action.
 std::optional<bool> rspamd_action_is_spam(std::string_view action);
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

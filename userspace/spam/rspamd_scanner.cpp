@@ -11,7 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -19,7 +19,6 @@ namespace http = beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
 using boost::system::error_code;
-using classify::SpamVerdict;
 
 namespace {
 // A /checkv2 reply lists every rule that hit with its description: a few KiB.
@@ -79,4 +78,4 @@ asio::awaitable<SpamVerdict> RspamdScanner::exchange(const Envelope& envelope,
   co_return parse_rspamd_reply(parser.get().result_int(), parser.get().body());
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -5,20 +5,20 @@
 
 #include "spam/scanner.h"
 
-namespace poolgate::spam {
+namespace poolgate {
 
 class RspamdScanner : public Scanner {
  public:
   RspamdScanner(boost::asio::any_io_executor executor, SpamConfig config);
-  boost::asio::awaitable<classify::SpamVerdict> scan(const Envelope& envelope,
+  boost::asio::awaitable<SpamVerdict> scan(const Envelope& envelope,
                                                     std::string_view content) override;
 
  private:
-  boost::asio::awaitable<classify::SpamVerdict> exchange(const Envelope& envelope,
+  boost::asio::awaitable<SpamVerdict> exchange(const Envelope& envelope,
                                                          std::string_view content);
 
   boost::asio::any_io_executor executor_;
   SpamConfig config_;
 };
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

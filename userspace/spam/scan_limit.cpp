@@ -1,6 +1,6 @@
 #include "spam/scan_limit.h"
 
-namespace poolgate::spam {
+namespace poolgate {
 
 std::string ScanPart::note() const {
   if (!truncated) return "";
@@ -22,4 +22,4 @@ ScanPart limit_scan(std::string_view content, uint64_t max_bytes) {
   return part;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

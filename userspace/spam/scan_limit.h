@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 struct ScanPart {
   std::string_view content;  // what to send to the scanner
@@ -23,4 +23,4 @@ struct ScanPart {
 // max_bytes 0 means no limit.
 ScanPart limit_scan(std::string_view content, uint64_t max_bytes);
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -4,7 +4,7 @@
 #include "spam/rspamd_scanner.h"
 #include "spam/spamd_scanner.h"
 
-namespace poolgate::spam {
+namespace poolgate {
 
 std::unique_ptr<Scanner> make_scanner(boost::asio::any_io_executor executor,
                                       const SpamConfig& config,
@@ -18,4 +18,4 @@ std::unique_ptr<Scanner> make_scanner(boost::asio::any_io_executor executor,
   return nullptr;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 class Scanner {
  public:
@@ -28,7 +28,7 @@ class Scanner {
   // alive until the returned awaitable completes. At most [spam]
   // max_scan_bytes of the content are scanned; [spam] timeout_ms covers the
   // whole exchange, connect included. Never throws.
-  virtual boost::asio::awaitable<classify::SpamVerdict> scan(const Envelope& envelope,
+  virtual boost::asio::awaitable<SpamVerdict> scan(const Envelope& envelope,
                                                             std::string_view content) = 0;
 };
 
@@ -39,4 +39,4 @@ std::unique_ptr<Scanner> make_scanner(boost::asio::any_io_executor executor,
                                       const SpamConfig& config,
                                       const std::vector<Network>& trusted_clients);
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

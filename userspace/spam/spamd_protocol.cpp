@@ -6,9 +6,8 @@
 #include <charconv>
 #include <vector>
 
-namespace poolgate::spam {
+namespace poolgate {
 
-using classify::SpamVerdict;
 
 namespace {
 
@@ -142,4 +141,4 @@ std::string_view sysexits_name(int code) {
   return "";
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 // The whole request for `message` (sent as is: spamd takes CRLF or LF lines).
 std::string spamd_request(std::string_view message);
@@ -36,9 +36,9 @@ bool spamd_reply_complete(std::string_view reply);
 // The verdict in a (complete) reply: Spam or Clean with score and required
 // score, the rule names in detail; Failed for a non-zero code or anything that
 // does not parse. scanner = "spamd".
-classify::SpamVerdict parse_spamd_reply(std::string_view reply);
+SpamVerdict parse_spamd_reply(std::string_view reply);
 
 // "EX_PROTOCOL" for 76, and so on (sysexits.h); "" for codes outside it.
 std::string_view sysexits_name(int code);
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

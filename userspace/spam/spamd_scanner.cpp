@@ -9,14 +9,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::redirect_error;
 using asio::use_awaitable;
 using boost::system::error_code;
-using classify::SpamVerdict;
 
 namespace {
 // A SYMBOLS reply is a status line, two headers and the rule names: a few
@@ -69,4 +68,4 @@ asio::awaitable<SpamVerdict> SpamdScanner::exchange(std::string_view content) {
   co_return parse_spamd_reply(reply);
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

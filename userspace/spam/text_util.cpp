@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace poolgate::spam {
+namespace poolgate {
 
 namespace {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
@@ -37,4 +37,4 @@ std::optional<double> parse_number(std::string_view text) {
   return value;
 }
 
-}  // namespace poolgate::spam
+}  // namespace poolgate

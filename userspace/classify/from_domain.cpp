@@ -1,10 +1,10 @@
-#include "classify/header_fields.h"
+#include "classify/from_domain.h"
 
 #include "mail/header_fields.h"
 
 #include <cctype>
 
-namespace poolgate::classify {
+namespace poolgate {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
@@ -71,10 +71,6 @@ std::string_view header_block(std::string_view message) {
   return message;
 }
 
-std::optional<std::string> find_header_field(std::string_view message, std::string_view name) {
-  return mail::find_header_field(header_block(message), name);
-}
-
 std::string strip_comments(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
@@ -139,4 +135,4 @@ std::string from_domain(std::string_view message) {
   return value ? mailbox_domain(*value) : "";
 }
 
-}  // namespace poolgate::classify
+}  // namespace poolgate

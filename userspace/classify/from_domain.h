@@ -5,21 +5,18 @@
 // message) can never change a verdict, and the cost does not grow with the body.
 #pragma once
 
+#include "mail/header_fields.h"  // find_header_field
+
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace poolgate::classify {
+namespace poolgate {
 
 // The header block of `message`: everything before the first empty line (LF or
 // CRLF line ends), or the whole text when there is none.
 std::string_view header_block(std::string_view message);
 
-// The value of the first field named `name` (compared case-insensitively) in
-// the header block, unfolded (RFC 5322 2.2.3: the line breaks before
-// continuation lines removed, their white space kept) and trimmed. nullopt when
-// the field is absent.
-std::optional<std::string> find_header_field(std::string_view message, std::string_view name);
 
 // `text` without RFC 5322 comments "(...)" (nested, with quoted-pairs), each
 // replaced by one space; quoted strings are kept as they are.
@@ -35,4 +32,4 @@ std::string mailbox_domain(std::string_view from_value);
 // mailbox_domain() of the message's first From: field; "" without one.
 std::string from_domain(std::string_view message);
 
-}  // namespace poolgate::classify
+}  // namespace poolgate
