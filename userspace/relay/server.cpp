@@ -43,6 +43,12 @@ RelayServer::RelayServer(asio::io_context& io, const RelayConfig& config, Spool&
   }
 }
 
+std::vector<tcp::endpoint> RelayServer::local_endpoints() const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& acceptor : acceptors_) out.push_back(acceptor->local_endpoint());
+  return out;
+}
+
 void RelayServer::start() {
   for (auto& acceptor : acceptors_)
     asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);

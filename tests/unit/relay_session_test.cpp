@@ -1,0 +1,202 @@
+// The relay's session logic without root: a RelayServer on 127.0.0.1 (port
+// chosen by the kernel) over a spool in a temporary directory, driven by a
+// blocking client that sends raw lines. No namespace, no BPF, no capability:
+// these run as any user (CTest label "noroot"); the namespace tests in
+// tests/integration/test_relay_*.py cover the same daemon end to end.
+#include "loopback_smtp_client.h"
+#include "spool_test_support.h"
+
+#include "relay/server.h"
+#include "spool/spool.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+using namespace poolgate;
+using poolgate::spool_test::TempDir;
+using poolgate::testing::LoopbackSmtpClient;
+
+namespace {
+
+Network network(const char* address, unsigned prefix) {
+  return Network{boost::asio::ip::make_address(address), prefix};
+}
+
+class RelaySession : public ::testing::Test {
+ protected:
+  // Starts the server with the defaults below, changed by `tweak`.
+  void start(const std::function<void(RelayConfig&)>& tweak = {}) {
+    config_.hostname = "relay.example.com";
+    config_.listen = {Endpoint{boost::asio::ip::make_address("127.0.0.1"), 0}};
+    config_.client_networks = {network("127.0.0.0", 8)};
+    config_.max_message_size = 4096;
+    config_.max_recipients = 3;
+    if (tweak) tweak(config_);
+    spool_ = Spool::open(dir_.sub("spool"));
+    server_ = std::make_unique<RelayServer>(io_, config_, *spool_, nullptr);
+    server_->on_queued([this](Envelope envelope) {
+      std::lock_guard lock(mutex_);
+      queued_.push_back(std::move(envelope));
+    });
+    server_->start();
+    port_ = server_->local_endpoints().at(0).port();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  // The server drains as the daemon's does at SIGTERM, and run() returns once
+  // the last session has ended: stopping the loop instead would leave session
+  // coroutines to be destroyed with the io_context, after the server they use.
+  void TearDown() override {
+    if (thread_.joinable()) {
+      boost::asio::post(io_, [this] { server_->drain(); });
+      guard_.reset();
+      thread_.join();
+    }
+    server_.reset();
+    spool_.reset();
+  }
+
+  std::vector<Envelope> queued() {
+    std::lock_guard lock(mutex_);
+    return queued_;
+  }
+
+  // A client past the greeting and EHLO.
+  std::unique_ptr<LoopbackSmtpClient> greeted() {
+    auto client = std::make_unique<LoopbackSmtpClient>(port_);
+    EXPECT_EQ(client->reply().code, 220);
+    EXPECT_EQ(client->command("EHLO client.example.com").code, 250);
+    return client;
+  }
+
+  TempDir dir_;
+  RelayConfig config_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+      io_.get_executor()};
+  std::unique_ptr<Spool> spool_;
+  std::unique_ptr<RelayServer> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::vector<Envelope> queued_;
+};
+
+TEST_F(RelaySession, GreetingAndEhloOfferTheExtensions) {
+  start();
+  LoopbackSmtpClient client(port_);
+  auto greeting = client.reply();
+  EXPECT_EQ(greeting.code, 220);
+  EXPECT_NE(greeting.text.find("relay.example.com ESMTP"), std::string::npos) << greeting.text;
+  auto ehlo = client.command("EHLO client.example.com");
+  ASSERT_EQ(ehlo.code, 250);
+  for (const char* keyword :
+       {"PIPELINING", "SIZE 4096", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8"})
+    EXPECT_NE(ehlo.text.find(keyword), std::string::npos) << keyword << " in " << ehlo.text;
+  EXPECT_EQ(ehlo.text.find("STARTTLS"), std::string::npos);  // no certificate configured
+  EXPECT_EQ(client.command("QUIT").code, 221);
+  EXPECT_TRUE(client.closed());
+}
+
+TEST_F(RelaySession, TransactionIsDurableBeforeItsQueuedReply) {
+  start();
+  auto client = greeted();
+  EXPECT_EQ(client->command("MAIL FROM:<alice@example.com>").code, 250);
+  EXPECT_EQ(client->command("RCPT TO:<bob@example.org>").code, 250);
+  EXPECT_EQ(client->command("DATA").code, 354);
+  auto done = client->command("Subject: hi\r\n\r\nfirst\r\n..dot line\r\n.");
+  ASSERT_EQ(done.code, 250) << done.text;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(done.text, match, std::regex("queued as ([0-9A-Z]+)")))
+      << done.text;
+  std::string id = match[1];
+
+  // In the spool as the reply says, with its Received: line and the content
+  // dot-unstuffed.
+  std::optional<Envelope> stored = spool_->load_envelope(id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->sender, "alice@example.com");
+  ASSERT_EQ(stored->recipients.size(), 1u);
+  EXPECT_EQ(stored->recipients[0].address, "bob@example.org");
+  EXPECT_EQ(stored->client_address, "127.0.0.1");
+  EXPECT_EQ(stored->client_helo, "client.example.com");
+  std::optional<std::string> content = spool_->load_content(id);
+  ASSERT_TRUE(content);
+  EXPECT_TRUE(content->starts_with("Received: from client.example.com (127.0.0.1")) << *content;
+  EXPECT_TRUE(content->ends_with("first\r\n.dot line\r\n")) << *content;
+
+  // And handed on (to the delivery engine, in the daemon) with that id.
+  std::vector<Envelope> handed = queued();
+  ASSERT_EQ(handed.size(), 1u);
+  EXPECT_EQ(handed[0].queue_id, id);
+}
+
+TEST_F(RelaySession, PipelinedCommandsAreAnsweredInOrder) {
+  start();
+  auto client = greeted();
+  client->send("MAIL FROM:<p@example.com>\r\nRCPT TO:<a@example.org>\r\n"
+               "RCPT TO:<bad address>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+  std::vector<int> codes;
+  for (int i = 0; i < 5; ++i) codes.push_back(client->reply().code);
+  EXPECT_EQ(codes, (std::vector<int>{250, 250, 501, 250, 354}));
+  client->send("Subject: p\r\n\r\nbody\r\n.\r\nRSET\r\nNOOP\r\n");
+  codes.clear();
+  for (int i = 0; i < 3; ++i) codes.push_back(client->reply().code);
+  EXPECT_EQ(codes, (std::vector<int>{250, 250, 250}));
+  std::vector<Envelope> handed = queued();
+  ASSERT_EQ(handed.size(), 1u);
+  ASSERT_EQ(handed[0].recipients.size(), 2u);
+  EXPECT_EQ(handed[0].recipients[1].address, "b@example.org");
+}
+
+TEST_F(RelaySession, CommandsOutOfSequenceAreRefusedAndNothingIsQueued) {
+  start();
+  auto client = greeted();
+  EXPECT_EQ(client->command("RCPT TO:<a@example.org>").code, 503);
+  EXPECT_EQ(client->command("DATA").code, 503);
+  EXPECT_EQ(client->command("MAIL FROM:<a@example.com>").code, 250);
+  EXPECT_EQ(client->command("MAIL FROM:<b@example.com>").code, 503);  // nested
+  EXPECT_EQ(client->command("DATA").code, 554);  // no valid recipients (RFC 5321 3.3)
+  EXPECT_EQ(client->command("FROB").code, 500);
+  for (const char* rcpt : {"<r1@example.org>", "<r2@example.org>", "<r3@example.org>"})
+    EXPECT_EQ(client->command(std::string("RCPT TO:") + rcpt).code, 250);
+  EXPECT_EQ(client->command("RCPT TO:<r4@example.org>").code, 452);  // max_recipients 3
+  EXPECT_EQ(client->command("RSET").code, 250);
+  EXPECT_EQ(client->command("MAIL FROM:<a@example.com> SIZE=5000").code, 552);  // over 4096
+  EXPECT_TRUE(queued().empty());
+  EXPECT_TRUE(spool_->load_unfinished().empty());
+}
+
+TEST_F(RelaySession, OversizedDataIsRefusedAndLeavesNothingInTheSpool) {
+  start();
+  auto client = greeted();
+  EXPECT_EQ(client->command("MAIL FROM:<big@example.com>").code, 250);
+  EXPECT_EQ(client->command("RCPT TO:<r@example.org>").code, 250);
+  EXPECT_EQ(client->command("DATA").code, 354);
+  std::string body = "Subject: big\r\n\r\n";
+  while (body.size() < 8192) body += std::string(70, 'x') + "\r\n";
+  auto done = client->command(body + ".");
+  EXPECT_EQ(done.code, 552) << done.text;
+  EXPECT_EQ(client->command("NOOP").code, 250);  // the session goes on
+  EXPECT_TRUE(queued().empty());
+  EXPECT_TRUE(spool_->load_unfinished().empty());
+}
+
+TEST_F(RelaySession, ClientOutsideClientNetworksIsRefused) {
+  start([](RelayConfig& relay) { relay.client_networks = {network("198.51.100.0", 24)}; });
+  LoopbackSmtpClient client(port_);
+  auto greeting = client.reply();
+  EXPECT_EQ(greeting.code, 554) << greeting.text;
+  EXPECT_EQ(client.command("MAIL FROM:<a@example.com>").code, 503);
+  EXPECT_EQ(client.command("QUIT").code, 221);
+  EXPECT_TRUE(client.closed());
+  EXPECT_TRUE(queued().empty());
+}
+
+}  // namespace
