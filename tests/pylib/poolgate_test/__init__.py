@@ -14,7 +14,7 @@ namespaces and what runs in them.
     demo_workload,      `make demo`'s workload and expectations, and the run that
       demo_world          both the demo and tests/integration/test_demo.py use
 
-Imported as a package, never through sys.path edits: every entry point puts
+Imported as a package, never by editing the import path: every entry point puts
 tests/pylib on PYTHONPATH (CTest, scripts/demo.sh, tests/bench/bench.sh; by
 hand, `PYTHONPATH=tests/pylib /usr/bin/python3 tests/integration/test_x.py
 --poolgate build/poolgate`). Debian's python3, stdlib plus the packages
