@@ -22,7 +22,7 @@ demo: build
 	scripts/demo.sh $(BUILD)/poolgate
 
 bench: build
-	scripts/bench.sh $(BUILD)/poolgate
+	tests/bench/bench.sh $(BUILD)/poolgate
 
 # libFuzzer targets of the SMTP protocol core, clang + ASan/UBSan, in build-fuzz/.
 FUZZ_SECONDS ?= 60

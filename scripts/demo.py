@@ -2,7 +2,7 @@
 
 A gateway namespace with poolgate's normal and high-risk pools, a simulated
 internet (DNS, the recipients' MX hosts), spamd; poolgate run classifies a
-realistic mixed workload (demo_workload.py) and delivers it through policy
+realistic mixed workload (poolgate_test/demo_workload.py) and delivers it through policy
 routing and its eBPF programs. Printed: the operator's view of routing, the
 workload, a table of message / pool / reasons / the source address each
 recipient's MX saw, the kernel's per-pool counters (`poolgate stats`,
@@ -18,10 +18,9 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import demo_workload as wl  # noqa: E402
-from demo_world import DemoRun, Terminated  # noqa: E402
-from world import POOLS, pool_marks  # noqa: E402
+from poolgate_test import demo_workload as wl
+from poolgate_test.demo_world import DemoRun, Terminated
+from poolgate_test.world import POOLS, pool_marks
 
 
 def step(title):

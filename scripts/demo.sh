@@ -7,6 +7,8 @@
 set -euo pipefail
 poolgate=$(realpath "${1:-build/poolgate}")
 here=$(cd "$(dirname "$0")" && pwd)
+# demo.py's world and workload are the poolgate_test package (tests/pylib).
+export PYTHONPATH="$here/../tests/pylib${PYTHONPATH:+:$PYTHONPATH}"
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces, BPF)" >&2; exit 1; }
 [ -x "$poolgate" ] || { echo "demo: $poolgate not found; run make demo (it builds)" >&2; exit 1; }
 exec /usr/bin/python3 "$here/demo.py" --poolgate "$poolgate"

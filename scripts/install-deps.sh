@@ -18,7 +18,7 @@ packages=(
   dpkg-dev                     # make deb: dpkg-shlibdeps computes the package's Depends
   # tests, demo and bench: real peers in network namespaces. Postfix (the bench's
   # baseline and smtp-source) is not here: installing it would replace a host's
-  # exim4; scripts/bench_acceptance.py installs it only where that is safe.
+  # exim4; tests/bench/bench_acceptance.py installs it only where that is safe.
   iproute2 iputils-ping procps util-linux iperf3 dnsmasq python3
   python3-aiosmtpd openssl     # delivery client tests: a real SMTP peer, STARTTLS certificates
   spamassassin spamd spamc rspamd  # spam scanner tests run the real daemons (spamd is its own package in Debian 12)

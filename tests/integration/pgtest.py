@@ -1,12 +1,11 @@
-"""Shared entry point for the integration tests: puts tests/lib on the path and
-runs unittest with the --poolgate binary given by CTest."""
+"""Shared entry point for the integration tests: runs unittest with the
+--poolgate binary given by CTest. The helpers are the poolgate_test package
+(tests/pylib), which CTest puts on PYTHONPATH."""
 import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-
-from world import parse_args  # noqa: E402
+from poolgate_test.world import parse_args
 
 POOLGATE = None
 

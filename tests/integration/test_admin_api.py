@@ -12,9 +12,9 @@ import json
 import unittest
 
 import pgtest
-from admin_http import admin_json, admin_request, scrape, value
-from delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, dsns_to, wait_for
-from mailworld import MailWorld
+from poolgate_test.admin_http import admin_json, admin_request, scrape, value
+from poolgate_test.delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, dsns_to, wait_for
+from poolgate_test.mailworld import MailWorld
 
 
 def body(marker):

@@ -21,9 +21,9 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
+from poolgate_test.delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
                              wait_for, wait_gone, wait_log)
-from mailworld import DEFAULT_DNS, MailWorld
+from poolgate_test.mailworld import DEFAULT_DNS, MailWorld
 
 # dns_unknown_after_s: long enough to see the hold (the arrival check of a
 # timeout domain itself takes ~1 s: MX and A each wait timeout_ms 500), short

@@ -14,10 +14,10 @@ tells the pool.
 import unittest
 
 import pgtest
-from delivery_checks import dsns_to, messages_to, wait_for, wait_log
-from mailworld import DEFAULT_DNS, MailWorld
-from rspamd import Rspamd
-from world import POOLS
+from poolgate_test.delivery_checks import dsns_to, messages_to, wait_for, wait_log
+from poolgate_test.mailworld import DEFAULT_DNS, MailWorld
+from poolgate_test.rspamd import Rspamd
+from poolgate_test.world import POOLS
 
 RELAY_POOL = {"name": "relay", "fwmark": 0x300, "table": 300, "ehlo": "relay.example.com",
               "addresses": ["198.51.100.12"]}

@@ -24,9 +24,9 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, wait_for, wait_log
-from mailworld import MailWorld
-from spamd import Spamd
+from poolgate_test.delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, wait_for, wait_log
+from poolgate_test.mailworld import MailWorld
+from poolgate_test.spamd import Spamd
 
 SPAMD_PORT = 7783  # inside the gateway namespace only
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"

@@ -6,7 +6,7 @@ import re
 import unittest
 
 import pgtest
-from world import World
+from poolgate_test.world import World
 
 
 class Cli(unittest.TestCase):

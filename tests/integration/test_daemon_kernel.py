@@ -20,10 +20,10 @@ import time
 import unittest
 
 import pgtest
-from mailworld import MailWorld
-from peer import connect_and_send
-from relay import RELAY_PORT
-from world import GATEWAY_V4, MAIN_V4, PEER_V4
+from poolgate_test.mailworld import MailWorld
+from poolgate_test.peer import connect_and_send
+from poolgate_test.relay import RELAY_PORT
+from poolgate_test.world import GATEWAY_V4, MAIN_V4, PEER_V4
 
 PROTOCOLS = ("233", "poolgate")  # `ip -j` prints the name when rt_protos.d has it
 NORMAL_V4 = {"198.51.100.10", "198.51.100.11"}

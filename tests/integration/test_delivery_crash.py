@@ -15,7 +15,7 @@ import time
 import unittest
 
 import pgtest
-from mailworld import MailWorld
+from poolgate_test.mailworld import MailWorld
 
 MESSAGES = 40
 CONNECTIONS = 4  # connections_per_destination

@@ -18,10 +18,10 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
+from poolgate_test.delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
                              queue_entry, split_received, wait_for, wait_gone, wait_log,
                              wait_recipient)
-from mailworld import MailWorld, dsn_report
+from poolgate_test.mailworld import MailWorld, dsn_report
 
 
 def message_body(subject, marker):

@@ -21,9 +21,9 @@ import unittest
 import uuid
 
 import pgtest
-from mailworld import MailWorld, parse_dsn
-from relay import RELAY_PORT
-from world import POOLS
+from poolgate_test.mailworld import MailWorld, parse_dsn
+from poolgate_test.relay import RELAY_PORT
+from poolgate_test.world import POOLS
 
 CGROUP_ROOT = "/sys/fs/cgroup/unified"
 NORMAL_V4 = ["198.51.100.10", "198.51.100.11"]

@@ -11,9 +11,9 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
+from poolgate_test.delivery_checks import (HIGH_RISK_POOL, NORMAL_POOL, dsns_to, log_lines, messages_to,
                              recipient_entry, wait_for, wait_gone, wait_log, wait_recipient)
-from mailworld import DEFAULT_DNS, MailWorld, dsn_report
+from poolgate_test.mailworld import DEFAULT_DNS, MailWorld, dsn_report
 
 DNS = dict(DEFAULT_DNS, mx=DEFAULT_DNS["mx"] + [("hold.example", 10, "mx2.example.net"),
                                                 ("held.example", 10, "mx2.example.net")])

@@ -16,7 +16,7 @@ import time
 import unittest
 
 import pgtest
-from mailworld import DEFAULT_DNS, MailWorld, dsn_report
+from poolgate_test.mailworld import DEFAULT_DNS, MailWorld, dsn_report
 
 ZONE = {kind: list(records) for kind, records in DEFAULT_DNS.items()}
 ZONE["mx"] += [

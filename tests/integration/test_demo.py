@@ -1,5 +1,5 @@
-"""The demo workload end to end (scripts/demo_workload.py, run by
-scripts/demo_world.py), with assertions on every row: clean mail over IPv4
+"""The demo workload end to end (poolgate_test/demo_workload.py, run by
+poolgate_test/demo_world.py), with assertions on every row: clean mail over IPv4
 and IPv6, GTUBE spam (real spamd), an NDR, a sender domain without A/MX, a
 sender over its hourly limit, a recipient whose MX answers 550 and the DSN
 poolgate sends about it. For each row: the pool and first reason expected,
@@ -11,16 +11,15 @@ nothing behind, and `make demo`'s script itself prints the table and exits 0.
 import os
 import re
 import subprocess
-import sys
 import unittest
 
 import pgtest
 
+from poolgate_test import demo_workload as wl
+from poolgate_test.demo_world import POOL_ADDRESSES, DemoRun, Row, trace_header
+from poolgate_test.dsn import parse_dsn
+
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
-sys.path.insert(0, SCRIPTS)
-import demo_workload as wl  # noqa: E402
-from demo_world import POOL_ADDRESSES, DemoRun, Row, trace_header  # noqa: E402
-from dsn import parse_dsn  # noqa: E402  (tests/lib, on the path via demo_world)
 
 
 def pool_of(address):

@@ -3,8 +3,8 @@ the main table's source; the per-pool counters move by what was sent."""
 import unittest
 
 import pgtest
-from peer import RecordingServer, connect_and_send
-from world import MAIN_V4, MAIN_V6, PEER_V4, PEER_V6, World, pool_marks
+from poolgate_test.peer import RecordingServer, connect_and_send
+from poolgate_test.world import MAIN_V4, MAIN_V6, PEER_V4, PEER_V6, World, pool_marks
 
 PORT = 8025
 

@@ -4,8 +4,8 @@ the tc leak check says why."""
 import unittest
 
 import pgtest
-from peer import RecordingServer, connect_and_send
-from world import PEER_V4, PEER_V6, World
+from poolgate_test.peer import RecordingServer, connect_and_send
+from poolgate_test.world import PEER_V4, PEER_V6, World
 
 PORT = 8026
 MARK, ADDRESS, TABLE = 0x200, "203.0.113.66", 200        # high-risk, first address

@@ -28,10 +28,10 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import wait_for
-from faults import (arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
+from poolgate_test.delivery_checks import wait_for
+from poolgate_test.faults import (arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
                     decisions, queue_id_of, sent_lines, submit, wait_all_delivered)
-from mailworld import MailWorld
+from poolgate_test.mailworld import MailWorld
 
 MESSAGES, THREADS = 200, 5
 KILL_AFTER = 70        # acknowledged submissions before the kill

@@ -22,11 +22,11 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import dsns_to, recipient_entry, wait_for, wait_log
-from faults import (assert_no_accepted_lost, assert_sources_in_decided_pools, arrivals,
+from poolgate_test.delivery_checks import dsns_to, recipient_entry, wait_for, wait_log
+from poolgate_test.faults import (assert_no_accepted_lost, assert_sources_in_decided_pools, arrivals,
                     bounced_ids, decisions, pool_addresses, start_dns, stop_dns, submit,
                     wait_all_delivered)
-from mailworld import MailWorld
+from poolgate_test.mailworld import MailWorld
 
 # The engine checks a held message again at arrival, then every
 # dns_unknown_after_s / 2; once this old and still unknown, it goes high-risk.

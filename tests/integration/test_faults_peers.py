@@ -25,12 +25,12 @@ import time
 import unittest
 
 import pgtest
-from delivery_checks import dsns_to, recipient_entry, wait_for, wait_log
-from faults import (arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
+from poolgate_test.delivery_checks import dsns_to, recipient_entry, wait_for, wait_log
+from poolgate_test.faults import (arrivals, assert_no_accepted_lost, assert_sources_in_decided_pools,
                     bounced_ids, decisions, queue_id_of, start_peer_again, stop_peer, submit,
                     wait_all_delivered)
-from spamd import Spamd
-from mailworld import DEFAULT_DNS, MailWorld
+from poolgate_test.spamd import Spamd
+from poolgate_test.mailworld import DEFAULT_DNS, MailWorld
 
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 SPAMD_PORT = 7784  # inside this test's gateway namespace only

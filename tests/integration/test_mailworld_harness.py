@@ -10,7 +10,7 @@ import tomllib
 import unittest
 
 import pgtest
-from mailworld import MailWorld, parse_dsn, dsn_report
+from poolgate_test.mailworld import MailWorld, parse_dsn, dsn_report
 
 
 class Harness(unittest.TestCase):

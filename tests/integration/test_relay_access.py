@@ -4,7 +4,7 @@ while a client inside (loopback) can, over the same listener address."""
 import unittest
 
 import pgtest
-from relay import RawSession, Relay
+from poolgate_test.relay import RawSession, Relay
 
 
 class Access(unittest.TestCase):

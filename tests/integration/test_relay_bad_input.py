@@ -7,7 +7,7 @@ import time
 import unittest
 
 import pgtest
-from relay import RawSession, Relay
+from poolgate_test.relay import RawSession, Relay
 
 MAX_SIZE = 1048576
 MAX_RCPT = 100

@@ -9,7 +9,7 @@ import time
 import unittest
 
 import pgtest
-from relay import RawSession, Relay
+from poolgate_test.relay import RawSession, Relay
 
 SESSIONS, MESSAGES_PER_SESSION = 20, 40
 

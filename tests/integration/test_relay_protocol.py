@@ -8,7 +8,7 @@ import subprocess
 import unittest
 
 import pgtest
-from relay import RawSession, Relay
+from poolgate_test.relay import RawSession, Relay
 
 
 def greet(relay, ehlo="client.example.com"):

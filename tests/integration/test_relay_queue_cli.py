@@ -4,7 +4,7 @@ import json
 import unittest
 
 import pgtest
-from relay import Relay
+from poolgate_test.relay import Relay
 
 
 class QueueCli(unittest.TestCase):

@@ -12,10 +12,10 @@ import signal
 import unittest
 
 import pgtest
-from admin_http import scrape, value
-from delivery_checks import messages_to, wait_for
-from mailworld import MailWorld
-from world import POOLS
+from poolgate_test.admin_http import scrape, value
+from poolgate_test.delivery_checks import messages_to, wait_for
+from poolgate_test.mailworld import MailWorld
+from poolgate_test.world import POOLS
 
 
 def body(marker):

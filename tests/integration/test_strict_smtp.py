@@ -3,8 +3,8 @@ marked port-25 traffic pass. Turned off, port 25 passes unmarked."""
 import unittest
 
 import pgtest
-from peer import RecordingServer, connect_and_send
-from world import PEER_V4, PEER_V6, World
+from poolgate_test.peer import RecordingServer, connect_and_send
+from poolgate_test.world import PEER_V4, PEER_V6, World
 
 
 class StrictSmtp(unittest.TestCase):

@@ -4,8 +4,8 @@ host's own address still accepts connections."""
 import unittest
 
 import pgtest
-from peer import RecordingServer, connect_and_send
-from world import MAIN_V4, World
+from poolgate_test.peer import RecordingServer, connect_and_send
+from poolgate_test.world import MAIN_V4, World
 
 PORT = 8027
 

@@ -10,13 +10,10 @@ accept RET/ENVID/NOTIFY/ORCPT, which are recorded as sent.
 """
 import argparse
 import asyncio
-import os
 import ssl
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aiosmtpd.smtp import SMTP  # noqa: E402
-import peer_rules  # noqa: E402
+from aiosmtpd.smtp import SMTP
+import peer_rules
 
 DSN_PARAMS = ("RET", "ENVID", "NOTIFY", "ORCPT")
 

@@ -6,12 +6,9 @@ question echoed and nothing else. dnsmasq forwards the broken domains here
 answer SERVFAIL for a name. Killed by the test.
 """
 import argparse
-import os
 import socket
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import peer_rules  # noqa: E402
+import peer_rules
 
 RCODES = {"SERVFAIL": 2, "NXDOMAIN": 3, "REFUSED": 5}
 

@@ -13,6 +13,11 @@ The record is one JSON file, rewritten (atomically) after every event:
                   "messages": [{"mail_from", "mail_options", "rcpt_tos",
                                 "rcpt_options", "data_hex", "raw_hex"}],
                   "violations": [...]}]}
+
+The peers import this module from their own folder (Python puts a script's
+folder first on its path). They stay scripts run by path, outside the
+poolgate_test package, because the C++ unit tests start them too
+(tests/unit/delivery_test_support.h).
 """
 import json
 import os

@@ -7,16 +7,13 @@ octets of every DATA phase, so a test can check CRLF and dot-stuffing on the
 wire. Answers per recipient as peer_rules says. Killed by the test.
 """
 import argparse
-import os
 import select
 import socket
 import ssl
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import peer_rules  # noqa: E402
+import peer_rules
 
 
 class Closed(Exception):

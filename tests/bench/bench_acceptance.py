@@ -36,8 +36,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import (  # noqa: E402
+from bench_support import (
     BenchError, log, run_guarded, run, raise_nofile, helper_wait_port, helper_hold, ensure_postfix,
     POSTFIX_MAIN, POSTFIX_MASTER, cpu_ticks, process_tree_ticks, read_status, open_tcp_sessions,
     read_line_with_timeout, postfix_version, REPO, POSTFIX, POOLGATE_PORT, POSTFIX_PORT, SESSIONS,

@@ -11,13 +11,10 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import add_json_arg, write_json  # noqa: E402
-from world import PEER_V4, World  # noqa: E402
+from bench_support import add_json_arg, write_json
+from poolgate_test.world import PEER_V4, World
 
 ROUNDS, SECONDS = 3, 3.0
 PINGS, PING_INTERVAL_S = 300, 0.002

@@ -2,8 +2,19 @@
 started through `nsenter --net` (which execs, so the Popen pid is the process
 itself), waited for until a readiness check passes, and stopped by that pid
 only: SIGTERM, then SIGKILL if it lingers. Output goes to a log file."""
+import os
 import subprocess
 import time
+
+# The peer scripts stay in tests/peers, run by path: the C++ unit tests start
+# them too, and they need nothing from this package.
+PEERS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "..", "..", "peers"))
+
+
+def peer_argv(script, *args):
+    """The command line of one tests/peers script (e.g. "dns_stub.py")."""
+    return ["/usr/bin/python3", os.path.join(PEERS_DIR, script), *args]
 
 
 class Daemon:

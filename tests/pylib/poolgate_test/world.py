@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import uuid
 
-from netns import NetNs, run
+from .netns import NetNs, run
 
 MAIN_V4, MAIN_V6 = "198.51.100.1", "2001:db8:1::1"
 GATEWAY_V4, GATEWAY_V6 = "198.51.100.254", "2001:db8:ffff::254"

@@ -12,7 +12,7 @@ Addresses compare case-insensitively. aiosmtpd records a null reverse-path as
 """
 import time
 
-from world import POOLS
+from .world import POOLS
 
 NORMAL_POOL = {a for p in POOLS if p["name"] == "normal" for a in p["addresses"]}
 HIGH_RISK_POOL = {a for p in POOLS if p["name"] == "high-risk" for a in p["addresses"]}

@@ -15,14 +15,12 @@ import re
 import shutil
 import signal
 import socket
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import POSTFIX, POSTFIX_MASTER, QUEUE_DIRS, BenchError, run  # noqa: E402
-from daemons import Daemon  # noqa: E402
-from dns_server import DNS_V4  # noqa: E402
+from bench_support import POSTFIX, POSTFIX_MASTER, QUEUE_DIRS, BenchError, run
+from poolgate_test.daemons import Daemon
+from poolgate_test.dns_server import DNS_V4
 
 SINK_V4, SINK_PORT = "203.0.113.25", 25
 POSTFIX_PORT = 2526

@@ -26,11 +26,11 @@ import re
 import smtplib
 import time
 
-from daemons import Daemon
-from delivery_checks import all_messages, is_null_sender
-from relay import RELAY_PORT
-from smtp_peer import SmtpPeer
-from world import POOLS
+from .daemons import Daemon
+from .delivery_checks import all_messages, is_null_sender
+from .relay import RELAY_PORT
+from .smtp_peer import SmtpPeer
+from .world import POOLS
 
 QUEUE_ID = r"[0-9A-Z]{16}"
 RECEIVED_ID = re.compile(rb"\bby \S+ \(poolgate\) with \S+ id (" + QUEUE_ID.encode() + rb")")

@@ -30,16 +30,14 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (STARTED, BenchError, TICKS, add_json_arg,  # noqa: E402
+from bench_support import (STARTED, BenchError, TICKS, add_json_arg,
                            check_poolgate_arg, cpu_ticks, ensure_postfix, make_log,
                            raise_nofile, raise_on_signals, read_status, smtp_source_cmd,
                            write_json, NO_LIMITS, run_guarded)
-from bench_e2e_support import close_mail_world  # noqa: E402
-from admin_http import scrape, value  # noqa: E402
-from mailworld import MailWorld  # noqa: E402
-from relay import RELAY_PORT  # noqa: E402
+from bench_e2e_support import close_mail_world
+from poolgate_test.admin_http import scrape, value
+from poolgate_test.mailworld import MailWorld
+from poolgate_test.relay import RELAY_PORT
 
 MESSAGES, SESSIONS, SIZE = 100_000, 20, 1024
 SUBMIT_CAP_S, SETTLE_CAP_S = 600, 300

@@ -5,9 +5,8 @@ peer saw, "messages" what it accepted)."""
 import json
 import os
 
-from daemons import Daemon
+from .daemons import Daemon, peer_argv
 
-PEERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peers")
 SCRIPTS = {"aiosmtpd": "aiosmtpd_peer.py", "scripted": "scripted_peer.py"}
 
 
@@ -17,8 +16,8 @@ class SmtpPeer:
         self.name, self.address, self.port = name, address, port
         self.record_path = os.path.join(workdir, f"peer-{name}.json")
         ready = os.path.join(workdir, f"peer-{name}.ready")
-        argv = ["/usr/bin/python3", os.path.join(PEERS_DIR, SCRIPTS[kind]), "--listen", address,
-                "--port", str(port), "--record", self.record_path, "--ready", ready, *args]
+        argv = peer_argv(SCRIPTS[kind], "--listen", address, "--port", str(port),
+                         "--record", self.record_path, "--ready", ready, *args)
         self.daemon = Daemon(netns, argv, os.path.join(workdir, f"peer-{name}.out"),
                              lambda: os.path.exists(ready), f"peer {name} ({kind})")
 

@@ -1,5 +1,5 @@
 """The one table `make bench` ends with, built from the results every bench left
-in a directory (scripts/bench.sh passes each one `--json DIR/NAME.json`; the
+in a directory (bench.sh passes each one `--json DIR/NAME.json`; the
 classification cost is classify_cost's stdout in DIR/classify.txt). A bench
 without results (it failed or was interrupted) gets a line saying so.
 

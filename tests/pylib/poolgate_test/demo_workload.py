@@ -12,7 +12,7 @@ The simulated internet (peer namespace):
       oldcorp.example MX mx.oldcorp.example -> 203.0.113.27  rejects every recipient (550)
       ghost.example  (nothing: NXDOMAIN)  a sender domain without A or MX
 
-The gateway's pools are tests/lib/world.py's: normal 198.51.100.10, .11,
+The gateway's pools are world.py's: normal 198.51.100.10, .11,
 2001:db8:100::10; high-risk 203.0.113.66, 2001:db8:203::66.
 """
 import time

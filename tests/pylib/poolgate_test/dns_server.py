@@ -26,13 +26,12 @@ tests can read to see what the relay asked.
 import collections
 import os
 
-from daemons import Daemon
-import dnsq
+from .daemons import Daemon, peer_argv
+from . import dnsq
 
 DNS_V4 = "203.0.113.53"
 SERVFAIL_V4 = "203.0.113.98"
 SILENT_V4 = "203.0.113.99"
-PEERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peers")
 
 
 def dnsmasq_conf(spec, workdir):
@@ -76,8 +75,7 @@ class DnsServer:
         try:
             ready = os.path.join(workdir, "dns-stub.ready")
             self.daemons.append(Daemon(
-                netns, ["/usr/bin/python3", os.path.join(PEERS_DIR, "dns_stub.py"),
-                        "--listen", SERVFAIL_V4, "--ready", ready],
+                netns, peer_argv("dns_stub.py", "--listen", SERVFAIL_V4, "--ready", ready),
                 os.path.join(workdir, "dns-stub.out"), lambda: os.path.exists(ready),
                 "dns_stub.py"))
             with open(self.conf, "w") as f:

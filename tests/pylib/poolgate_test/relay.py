@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 
-from world import World
+from .world import World
 
 RELAY_PORT = 2525
 

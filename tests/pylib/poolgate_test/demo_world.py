@@ -25,18 +25,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
-from delivery_checks import is_null_sender, log_lines, wait_for  # noqa: E402
-from dsn import parse_dsn  # noqa: E402
-from mailworld import MailWorld  # noqa: E402
-from spamd import Spamd  # noqa: E402
-from world import POOLS  # noqa: E402
-
-import demo_workload as wl  # noqa: E402
+from . import demo_workload as wl
+from .delivery_checks import is_null_sender, log_lines, wait_for
+from .dsn import parse_dsn
+from .mailworld import MailWorld
+from .spamd import Spamd
+from .world import POOLS
 
 POOL_ADDRESSES = {p["name"]: set(p["addresses"]) for p in POOLS}
 DELIVERY_TIMEOUT = 30

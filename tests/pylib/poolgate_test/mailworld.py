@@ -22,12 +22,12 @@ import re
 import signal
 import smtplib
 
-from delivery_checks import wait_for
-from dns_server import DNS_V4, DnsServer
-from dsn import dsn_report, parse_dsn  # noqa: F401 (re-exported for tests)
-from relay import RELAY_PORT, Relay, relay_section
-from smtp_peer import SmtpPeer
-from world import PEER_V4, PEER_V6, POOLS, World
+from .delivery_checks import wait_for
+from .dns_server import DNS_V4, DnsServer
+from .dsn import dsn_report, parse_dsn  # noqa: F401 (re-exported for tests)
+from .relay import RELAY_PORT, Relay, relay_section
+from .smtp_peer import SmtpPeer
+from .world import PEER_V4, PEER_V6, POOLS, World
 
 DEFAULT_DNS = {
     "mx": [("example.net", 10, "mx1.example.net"), ("example.net", 20, "mx2.example.net"),

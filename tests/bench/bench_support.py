@@ -13,7 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(HERE))  # tests/bench -> the repository
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 POSTFIX, POSTCONF = "/usr/sbin/postfix", "/usr/sbin/postconf"
 POOLGATE_PORT, POSTFIX_PORT = 2525, 2526

@@ -4,11 +4,14 @@
 # directory, from which bench_summary.py prints one summary table at the end.
 # A failing bench is reported and the others still run (exit 1 at the end);
 # an interrupted one (SIGINT/SIGTERM) stops the whole run.
-# Usage: scripts/bench.sh build/poolgate
+# Every benchmark lives next to this script; their shared world helpers are
+# the poolgate_test package (tests/pylib), hence PYTHONPATH.
+# Usage: tests/bench/bench.sh build/poolgate
 set -euo pipefail
 poolgate=$(realpath "${1:-build/poolgate}")
 build=$(dirname "$poolgate")
 here=$(cd "$(dirname "$0")" && pwd)
+export PYTHONPATH="$here/../pylib${PYTHONPATH:+:$PYTHONPATH}"
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (network namespaces, BPF)" >&2; exit 1; }
 results=$(mktemp -d /tmp/pgbench-results-XXXXXX)
 trap 'rm -rf "$results"' EXIT

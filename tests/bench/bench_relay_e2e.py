@@ -34,15 +34,13 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from bench_support import (BenchError, TICKS, process_tree_ticks,  # noqa: E402
+from bench_support import (BenchError, TICKS, process_tree_ticks,
                            cpu_ticks, ensure_postfix, postfix_version, raise_nofile, median,
                            smtp_source_cmd, check_poolgate_arg, raise_on_signals, add_json_arg,
                            write_json, make_log, STARTED, NO_LIMITS, run_guarded)
-from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink, close_mail_world  # noqa: E402
-from mailworld import EngineMissing, MailWorld  # noqa: E402
-from relay import RELAY_PORT  # noqa: E402
+from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink, close_mail_world
+from poolgate_test.mailworld import EngineMissing, MailWorld
+from poolgate_test.relay import RELAY_PORT
 
 SIZES = [("2 KB", 2048), ("50 KB", 51200)]
 MESSAGES, SESSIONS, RUN_CAP_S, PROBE_S, RATIO_GOAL = 2000, 10, 120, 15, 2.0
