@@ -16,19 +16,7 @@ using namespace poolgate::config_test;
 
 namespace {
 
-const std::string kPools = R"(
-[[pool]]
-name      = "normal"
-fwmark    = 0x100
-table     = 100
-addresses = ["198.51.100.10"]
-
-[[pool]]
-name      = "high-risk"
-fwmark    = 0x200
-table     = 200
-addresses = ["203.0.113.66"]
-)";
+const std::string& kPools = kTwoPools;
 
 
 }  // namespace

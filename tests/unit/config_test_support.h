@@ -12,6 +12,22 @@
 
 namespace poolgate::config_test {
 
+// The smallest valid pool section: the two pools every configuration needs,
+// one IPv4 address each.
+inline const std::string kTwoPools = R"(
+[[pool]]
+name      = "normal"
+fwmark    = 0x100
+table     = 100
+addresses = ["198.51.100.10"]
+
+[[pool]]
+name      = "high-risk"
+fwmark    = 0x200
+table     = 200
+addresses = ["203.0.113.66"]
+)";
+
 // 1-based line of the first occurrence of `needle` in `text`.
 inline int line_in(const std::string& text, const std::string& needle) {
   auto at = text.find(needle);

@@ -6,6 +6,7 @@
 // suspended domains, retry times from the policy and never past the lifetime,
 // retries written to the spool, expiry into a DSN, removal. Runs as any user
 // (CTest label "noroot"); the namespace tests cover real deliveries.
+#include "config_test_support.h"
 #include "spool_test_support.h"
 
 #include "config/config.h"
@@ -42,19 +43,7 @@ class SilentDnsPort {
 };
 
 Config engine_config(uint16_t dns_port) {
-  LoadResult result = parse_config(R"(
-[[pool]]
-name      = "normal"
-fwmark    = 0x100
-table     = 100
-addresses = ["198.51.100.10"]
-
-[[pool]]
-name      = "high-risk"
-fwmark    = 0x200
-table     = 200
-addresses = ["203.0.113.66"]
-
+  LoadResult result = parse_config(config_test::kTwoPools + R"(
 [dns]
 servers    = ["127.0.0.1:)" + std::to_string(dns_port) + R"("]
 timeout_ms = 100
