@@ -38,6 +38,8 @@ class HttpServer {
   void start();
   void close();
   uint64_t requests() const { return requests_; }
+  // Where it listens (port 0 in `listen`: the port the kernel chose).
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
  private:
   boost::asio::awaitable<void> accept_loop();
