@@ -47,7 +47,9 @@ TEST(ProcStatus, ReadsThisProcess) {
   const uint64_t effective = own_capability_set(CapabilitySet::Effective);
   EXPECT_EQ(effective & ~own_capability_set(CapabilitySet::Permitted), 0u)
       << "the effective set is always within the permitted set";
-  if (::geteuid() == 0) EXPECT_TRUE(effective & bit(kNetAdmin));
+  if (::geteuid() == 0) {
+    EXPECT_TRUE(effective & bit(kNetAdmin));
+  }
 }
 
 }  // namespace

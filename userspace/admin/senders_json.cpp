@@ -1,18 +1,16 @@
 #include "admin/senders_json.h"
 
+#include <fmt/chrono.h>
+
 #include <ctime>
 #include <string>
 
 namespace poolgate {
 namespace {
 
+// ISO 8601 in UTC, "2026-11-27T03:40:00Z".
 std::string utc(int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_time)));
 }
 
 }  // namespace
