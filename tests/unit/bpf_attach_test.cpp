@@ -5,6 +5,7 @@
 #include "bpf_test_support.h"
 
 #include "common/operator_error.h"
+#include "common/text_lines.h"
 #include "kernel/attach.h"
 #include "kernel/prog_info.h"
 #include "kernel/tc_hook.h"
@@ -17,7 +18,6 @@
 #include <sched.h>
 
 #include <cstdio>
-#include <sstream>
 
 using namespace poolgate;
 using namespace poolgate::testing;
@@ -57,14 +57,10 @@ class BpfAttach : public ::testing::Test {
   }
 
   std::string attach() {
-    std::ostringstream out;
-    bpf_attach(config_, out);
-    return out.str();
+    return as_text(bpf_attach(config_).lines());
   }
   std::string detach() {
-    std::ostringstream out;
-    bpf_detach(config_, out);
-    return out.str();
+    return as_text(bpf_detach(config_).lines());
   }
   static int index(const char* name) { return static_cast<int>(if_nametoindex(name)); }
   static bool has_clsact(const char* dev) {

@@ -42,7 +42,8 @@ class PinRoot {
  public:
   PinRoot() {
     static std::atomic<int> counter{0};
-    ensure_bpffs(std::string(kBpffsMountPoint) + "/x", std::cerr);
+    if (auto notice = ensure_bpffs(std::string(kBpffsMountPoint) + "/x"))
+      std::cerr << *notice << "\n";
     path_ = std::string(kBpffsMountPoint) + "/pgtest-unit-" + std::to_string(getpid()) + "-" +
             std::to_string(counter++);
   }

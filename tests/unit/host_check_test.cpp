@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 using namespace poolgate;
 using namespace poolgate::testing;
@@ -30,8 +29,7 @@ TEST_F(HostCheck, PreparedHostHasNoFindings) {
 }
 
 TEST_F(HostCheck, PoolgatesOwnRulesAndRoutesAreNoCollision) {
-  std::ostringstream out;
-  routes_apply(config_, out);
+  routes_apply(config_);
   auto found = check_host(config_);
   EXPECT_TRUE(found.empty()) << all(found);
 }
@@ -114,9 +112,8 @@ TEST_F(HostCheck, MirrorTableWithoutDefaultRouteIsAWarning) {
 TEST_F(HostCheck, ForeignRuleAndRouteSurviveApplyAndFlushAndAreReported) {
   sh("ip -4 rule add priority 10001 lookup main");
   sh("ip -4 route add 198.51.100.128/25 dev pg0 table 100");
-  std::ostringstream out;
-  routes_apply(config_, out);
-  routes_flush(config_, out);
+  routes_apply(config_);
+  routes_flush(config_);
   EXPECT_NE(sh("ip -4 rule show").find("10001:\tfrom all lookup main"), std::string::npos);
   EXPECT_NE(sh("ip -4 route show table 100").find("198.51.100.128/25 dev pg0"),
             std::string::npos);

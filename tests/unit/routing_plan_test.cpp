@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <sstream>
 
 using namespace poolgate;
 using namespace poolgate::testing;
@@ -199,17 +198,19 @@ TEST(RoutingRpFilter, StrictInterfacesBecomeLooseOthersAreLeftAlone) {
   set("strict0", "1");
   set("loose0", "2");
   set("off0", "0");
-  std::ostringstream out;
-  EXPECT_EQ(loosen_strict_rp_filter({"strict0", "loose0", "off0", "absent0"}, out, conf), 1);
+  std::vector<RpFilterChange> changed =
+      loosen_strict_rp_filter({"strict0", "loose0", "off0", "absent0"}, conf);
+  ASSERT_EQ(changed.size(), 1u);
+  const std::string out = changed[0].text();
   EXPECT_EQ(get("strict0"), "2\n");
   EXPECT_EQ(get("loose0"), "2\n");
   EXPECT_EQ(get("off0"), "0\n");
-  EXPECT_NE(out.str().find("rp_filter: strict0 was strict (strict0=1, all=0)"), std::string::npos)
-      << out.str();
+  EXPECT_NE(out.find("rp_filter: strict0 was strict (strict0=1, all=0)"), std::string::npos)
+      << out;
 
   // all=1 makes every interface at 0 strict (the kernel uses the maximum).
   set("all", "1");
-  EXPECT_EQ(loosen_strict_rp_filter({"off0"}, out, conf), 1);
+  EXPECT_EQ(loosen_strict_rp_filter({"off0"}, conf).size(), 1u);
   EXPECT_EQ(get("off0"), "2\n");
   fs::remove_all(conf);
 }

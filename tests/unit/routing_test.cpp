@@ -3,6 +3,7 @@
 // flush restoring the host, fail-closed behaviour, following the mirror table,
 // and leaving other tools' rules and routes alone.
 #include "common/operator_error.h"
+#include "common/text_lines.h"
 #include "routing/policy_routes.h"
 #include "routing_netns.h"
 
@@ -13,7 +14,6 @@
 #include <unistd.h>
 
 #include <regex>
-#include <sstream>
 
 using namespace poolgate;
 using namespace poolgate::testing;
@@ -24,9 +24,7 @@ class Routing : public PrivateHost {
  protected:
   std::string apply() { return apply(config_); }
   std::string apply(const Config& config) {
-    std::ostringstream out;
-    EXPECT_EQ(routes_apply(config, out), 0);
-    return out.str();
+    return as_text(routes_apply(config).lines());
   }
   // Runs apply with CAP_NET_ADMIN dropped from the effective set (only there,
   // so it can be raised again); returns the OperatorError's message.
@@ -39,8 +37,7 @@ class Routing : public PrivateHost {
     EXPECT_EQ(::syscall(SYS_capset, &header, caps), 0);
     std::string message = "(no error)";
     try {
-      std::ostringstream out;
-      routes_apply(config_, out);
+      routes_apply(config_);
     } catch (const OperatorError& e) {
       message = e.what();
     }
@@ -49,15 +46,12 @@ class Routing : public PrivateHost {
     return message;
   }
   int show(std::string* text = nullptr) {
-    std::ostringstream out;
-    int code = routes_show(config_, out);
-    if (text) *text = out.str();
-    return code;
+    const RoutesShowReport report = routes_show(config_);
+    if (text) *text = as_text(report.lines());
+    return report.exit_code();
   }
   std::string flush() {
-    std::ostringstream out;
-    EXPECT_EQ(routes_flush(config_, out), 0);
-    return out.str();
+    return as_text(routes_flush(config_).lines());
   }
 };
 

@@ -2,7 +2,6 @@
 
 #include "admin/prometheus_text.h"
 #include "classify/classifier.h"
-#include "daemon/kernel_keeper.h"
 #include "dns/dns_caching_resolver.h"
 #include "kernel/stats.h"
 #include "limits/ndr_surge.h"
@@ -10,6 +9,7 @@
 #include "limits/spool_counter_store.h"
 #include "queue/delivery_engine.h"
 #include "relay/server.h"
+#include "routing/route_keeper.h"
 #include "spool/spool.h"
 
 #include <spdlog/spdlog.h>
@@ -217,8 +217,8 @@ void spool_metrics(PrometheusText& m, const Spool& spool) {
            memory.block_cache);
 }
 
-void routing_metrics(PrometheusText& m, const KernelKeeper& kernel) {
-  KernelKeeperStats s = kernel.stats();
+void routing_metrics(PrometheusText& m, const RouteKeeper& routes) {
+  RouteKeeperStats s = routes.stats();
   m.single("poolgate_routing_checks_total", kCounter,
            "Comparisons of installed rules and routes with the plan", s.checks);
   m.single("poolgate_routing_repairs_total", kCounter,
@@ -245,7 +245,7 @@ std::string render_metrics(const MetricSources& sources) {
     m.single("poolgate_relay_sessions", kGauge, "Inbound SMTP sessions open",
              uint64_t(sources.relay->open_sessions()));
   if (sources.spool) spool_metrics(m, *sources.spool);
-  if (sources.kernel) routing_metrics(m, *sources.kernel);
+  if (sources.routes) routing_metrics(m, *sources.routes);
   return m.str();
 }
 

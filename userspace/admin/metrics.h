@@ -28,7 +28,7 @@ class DeliveryEngine;
 class RelayServer;
 class Spool;
 class StatsMaps;
-class KernelKeeper;
+class RouteKeeper;
 class Classifier;
 class SenderLimits;
 class NdrSurgeDetector;
@@ -45,7 +45,7 @@ struct DaemonCounters {
 };
 
 // What /metrics reads. Any pointer may be null: its families are left out
-// (kernel_maps is null with --no-kernel-setup when nothing is pinned, kernel
+// (kernel_maps is null with --no-kernel-setup when nothing is pinned, routes
 // when the daemon does not keep the routes).
 struct MetricSources {
   const Config* config = nullptr;
@@ -57,7 +57,7 @@ struct MetricSources {
   const CachingResolver* dns = nullptr;
   const RelayServer* relay = nullptr;
   const Spool* spool = nullptr;
-  const KernelKeeper* kernel = nullptr;
+  const RouteKeeper* routes = nullptr;
   const StatsMaps* kernel_maps = nullptr;
   const DaemonCounters* daemon = nullptr;
 };

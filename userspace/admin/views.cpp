@@ -1,14 +1,15 @@
 #include "admin/views.h"
 
-#include "cli/cmd_senders.h"
-#include "cli/queue_format.h"
+#include "admin/queue_json.h"
+#include "admin/senders_json.h"
 #include "kernel/stats.h"
 #include "limits/sender_limits.h"
 #include "pools/address_plan.h"
 #include "queue/delivery_engine.h"
 #include "routing/policy_routes.h"
 
-#include <sstream>
+#include <map>
+#include <optional>
 
 namespace poolgate {
 
@@ -64,12 +65,8 @@ ordered_json pools_view(const Config& config, const DeliveryEngine* engine,
 }
 
 ordered_json routes_view(const Config& config) {
-  std::ostringstream report;
-  int status = routes_show(config, report);
-  ordered_json lines = ordered_json::array();
-  std::istringstream in(report.str());
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return {{"in_sync", status == 0}, {"report", std::move(lines)}};
+  const RoutesShowReport report = routes_show(config);
+  return {{"in_sync", report.in_sync()}, {"report", report.lines()}};
 }
 
 }  // namespace poolgate

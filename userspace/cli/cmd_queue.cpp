@@ -4,6 +4,7 @@
 // delivery engine holds the queue), else the spool is opened and changed
 // directly, to take effect at the next start.
 #include "admin/admin_client.h"
+#include "admin/queue_json.h"
 #include "cli/commands.h"
 #include "cli/queue_format.h"
 #include "common/operator_error.h"

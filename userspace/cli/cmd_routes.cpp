@@ -1,5 +1,7 @@
-// `poolgate routes apply|show|flush`: the policy routing of routing/.
+// `poolgate routes apply|show|flush`: the policy routing of routing/, whose
+// reports are printed here.
 #include "cli/commands.h"
+#include "common/text_lines.h"
 #include "routing/policy_routes.h"
 
 #include <iostream>
@@ -9,9 +11,24 @@ namespace poolgate {
 void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run) {
   auto* routes = app.add_subcommand("routes", "policy routing: fwmark rules and pool tables");
   routes->require_subcommand(1);
-  using Action = int (*)(const Config&, std::ostream&);
+  // Each prints its report and gives the exit status.
+  using Action = int (*)(const Config&);
   const std::pair<const char*, Action> actions[] = {
-      {"apply", routes_apply}, {"show", routes_show}, {"flush", routes_flush}};
+      {"apply",
+       [](const Config& c) {
+         std::cout << as_text(routes_apply(c).lines());
+         return 0;
+       }},
+      {"show",
+       [](const Config& c) {
+         const RoutesShowReport report = routes_show(c);
+         std::cout << as_text(report.lines());
+         return report.exit_code();
+       }},
+      {"flush", [](const Config& c) {
+         std::cout << as_text(routes_flush(c).lines());
+         return 0;
+       }}};
   const char* help[] = {"install the rules and tables the config wants (idempotent)",
                         "print installed next to wanted, and the drift (exit 3 on drift)",
                         "remove every rule and route poolgate created"};
@@ -21,7 +38,7 @@ void register_routes(CLI::App& app, const GlobalOptions& options, Runner& run) {
       run = [&options, action] {
         std::optional<Config> config = load_or_report(options.config_path);
         if (!config) return kExitInvalidConfig;
-        return action(*config, std::cout);
+        return action(*config);
       };
     });
   }

@@ -7,6 +7,7 @@
 #include "cli/cmd_senders.h"
 
 #include "admin/admin_client.h"
+#include "admin/senders_json.h"
 #include "common/operator_error.h"
 #include "daemon/control_socket.h"
 #include "limits/clock.h"
@@ -14,50 +15,11 @@
 #include "limits/spool_counter_store.h"
 #include "spool/spool.h"
 
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 namespace poolgate {
-namespace {
-
-std::string utc(int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-
-}  // namespace
-
-nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders) {
-  auto out = nlohmann::ordered_json::array();
-  for (const SenderReport& r : senders) {
-    nlohmann::ordered_json j;
-    j["sender"] = r.sender;
-    j["external_last_hour"] = r.external_last_hour;
-    j["internal_last_hour"] = r.internal_last_hour;
-    j["recipients_last_day"] = r.recipients_last_day;
-    j["messages_last_minute"] = r.messages_last_minute;
-    j["blocked"] = r.blocked;
-    if (r.blocked) {
-      j["blocked_until"] = r.until_release ? nlohmann::ordered_json("release") : nlohmann::ordered_json(utc(r.blocked_until));
-      j["blocked_since"] = utc(r.blocked_since);
-      j["block_reasons"] = r.block_reasons;
-    }
-    if (r.last_exceeded_unix) {
-      j["last_exceeded"] = utc(r.last_exceeded_unix);
-      j["last_reasons"] = r.last_reasons;
-    }
-    j["times_exceeded"] = r.times_exceeded;
-    out.push_back(std::move(j));
-  }
-  return out;
-}
 
 std::string format_senders_table(const nlohmann::ordered_json& senders) {
   if (senders.empty()) return "no restricted senders\n";
@@ -82,17 +44,6 @@ std::string format_senders_table(const nlohmann::ordered_json& senders) {
     if (!why.empty()) out << "    " << why << "\n";
   }
   return out.str();
-}
-
-std::vector<SenderReport> senders_shown(std::vector<SenderReport> reports,
-                                                bool all, int64_t now) {
-  std::vector<SenderReport> shown;
-  for (SenderReport& report : reports) {
-    bool live = report.external_last_hour || report.internal_last_hour ||
-                report.recipients_last_day || report.messages_last_minute;
-    if (report.restricted(now) || (all && live)) shown.push_back(std::move(report));
-  }
-  return shown;
 }
 
 int senders_list(const Config& config, bool json, bool all, std::ostream& out, int64_t now) {

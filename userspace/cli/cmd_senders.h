@@ -4,14 +4,12 @@
 #pragma once
 
 #include "cli/commands.h"
-#include "limits/sender_report.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <ostream>
 #include <string>
-#include <vector>
 
 namespace poolgate {
 
@@ -24,12 +22,8 @@ int senders_list(const Config& config, bool json, bool all, std::ostream& out, i
 int senders_release(const Config& config, const std::string& address, std::ostream& out,
                     int64_t now);
 
-nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders);
-// From senders_to_json()'s form, which is also the daemon's /senders view.
+// From senders_to_json()'s form (admin/senders_json.h): the daemon's /senders
+// view, or the spool's records when no daemon runs.
 std::string format_senders_table(const nlohmann::ordered_json& senders);
-// What `senders list` shows: restricted senders, or with `all` every sender
-// with live counters.
-std::vector<SenderReport> senders_shown(std::vector<SenderReport> reports,
-                                                bool all, int64_t now);
 
 }  // namespace poolgate

@@ -1,4 +1,5 @@
-// How `poolgate queue` prints messages: a table, JSON, or one message in full.
+// How `poolgate queue` prints messages: a table, or one message in full. The
+// JSON form is the admin API's (admin/queue_json.h).
 #pragma once
 
 #include "mail/envelope.h"
@@ -6,13 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
-#include <vector>
 
 namespace poolgate {
 
-nlohmann::ordered_json envelope_to_json(const Envelope& envelope);
-nlohmann::ordered_json queue_to_json(const std::vector<Envelope>& messages);
-// From queue_to_json()'s form, which is also the daemon's /queue view.
+// From queue_to_json()'s form (admin/queue_json.h): the daemon's /queue view,
+// or the spool's messages when no daemon runs.
 std::string format_queue_table(const nlohmann::ordered_json& messages);
 std::string format_envelope(const Envelope& envelope);
 

@@ -1,21 +1,14 @@
 // The data plane's life inside `poolgate run` ([daemon] kernel_setup): set up
-// at start exactly as `poolgate routes apply` + `poolgate bpf attach` would,
-// then kept that way while the daemon runs:
-//   - a netlink watch (rule and route groups, IPv4 and IPv6) notices when a
-//     poolgate rule or pool-table route is deleted or changed, or when the
-//     mirror table's default route changes (DHCP, failover), and re-applies
-//     the plan (debounced), logging what it restored;
-//   - every [daemon] route_check_s the plan is compared again, in case an
-//     event was lost (netlink is not reliable under load: ENOBUFS).
+// at start exactly as `poolgate routes apply` + `poolgate bpf attach` would
+// (their reports logged), then kept that way while the daemon runs by two
+// parts composed here:
+//   - routing/route_keeper.h repairs drift of rules and routes (netlink watch,
+//     periodic check, loop guard);
+//   - kernel/bpf_presence.h, on the route keeper's periodic pass, looks for
+//     the tc/XDP programs on kernel.interfaces: re-attached while privileged,
+//     logged once otherwise.
 // Shutdown leaves routes and BPF in place: the data plane fails closed
 // without the daemon, and the next start reuses it.
-//
-// A repair is logged at warn level, one line per entry ("routing drift: rule
-// `priority 10000 fwmark 0x100/0xfff lookup 100` missing; restored"). The
-// events of the repair itself lead to one more comparison that finds nothing.
-// Should drift come back right after every repair (something else rewriting
-// the same entries), the keeper pauses repairs for 30 s after 5 in a row
-// rather than fight at netlink speed.
 //
 // After drop_privileges (privileges.h) only CAP_NET_ADMIN is left. That is
 // all rules, routes and net sysctls need, so repairs and reconfigure()'s
@@ -23,31 +16,20 @@
 // possible: setup() keeps the pinned maps open, so reconfigure() re-syncs them
 // through those fds (map updates need no capability), but a changed
 // kernel.interfaces, xdp_mode or pin_path is only logged (restart, or run
-// `poolgate bpf attach`). The periodic check also looks for the tc/XDP
-// programs on kernel.interfaces: re-attached while privileged, logged once
-// otherwise.
+// `poolgate bpf attach`).
 #pragma once
 
 #include "config/config.h"
+#include "kernel/bpf_presence.h"
+#include "routing/route_keeper.h"
 
 #include <boost/asio/io_context.hpp>
 
-#include <cstdint>
-#include <memory>
-
 namespace poolgate {
-
-struct KernelKeeperStats {
-  uint64_t checks = 0;       // plan comparisons (events and periodic)
-  uint64_t repairs = 0;      // comparisons that found drift and re-applied
-  uint64_t failures = 0;     // re-applies that failed (logged)
-  bool watching = false;     // netlink watch running
-};
 
 class KernelKeeper {
  public:
   KernelKeeper(boost::asio::io_context& io, const Config& config);
-  ~KernelKeeper();
   KernelKeeper(const KernelKeeper&) = delete;
   KernelKeeper& operator=(const KernelKeeper&) = delete;
 
@@ -61,11 +43,19 @@ class KernelKeeper {
   void reconfigure(const Config& config);
   void stop();
 
-  KernelKeeperStats stats() const;
+  // Its counters are the poolgate_routing_* metrics.
+  const RouteKeeper& routes() const { return routes_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // The periodic pass over the BPF programs; false when re-attaching failed.
+  bool check_bpf();
+
+  const Config* config_;
+  RouteKeeper routes_;
+  BpfPresence bpf_;
+  // Reported and not repairable from here: asking again every period would
+  // only repeat libbpf's "cannot find filter chain" on stderr.
+  bool bpf_missing_logged_ = false;
 };
 
 }  // namespace poolgate

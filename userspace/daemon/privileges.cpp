@@ -28,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The one capability kept: SO_MARK on every delivery socket, and the route
-// repair of kernel_keeper.h (rtnetlink changes, net sysctls).
+// repair of routing/route_keeper.h (rtnetlink changes, net sysctls).
 constexpr int kKept = CAP_NET_ADMIN;
 
 [[noreturn]] void fail(const std::string& step, int err) {

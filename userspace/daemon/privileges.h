@@ -1,7 +1,7 @@
 // Dropping what the daemon no longer needs once routes and BPF are set up and
 // its listeners are bound ([daemon] user): the process switches to that user
 // and its groups and keeps only CAP_NET_ADMIN, which SO_MARK and the route
-// repair of kernel_keeper.h need. Files the daemon must still create (the
+// repair of routing/route_keeper.h need. Files the daemon must still create (the
 // spool's RocksDB files) are handed to that user first.
 #pragma once
 

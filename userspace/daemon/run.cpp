@@ -126,7 +126,7 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   DaemonCounters counters{std::time(nullptr)};
   MetricSources sources{&config, &engine, &classifier, &sender_limits, &surge,
                                &counter_store, &dns, &server, spool.get(),
-                               kernel ? &*kernel : nullptr, kernel_maps ? &*kernel_maps : nullptr,
+                               kernel ? &kernel->routes() : nullptr, kernel_maps ? &*kernel_maps : nullptr,
                                &counters};
   std::unique_ptr<HttpServer> admin = start_admin_api(io, config, sources);
 

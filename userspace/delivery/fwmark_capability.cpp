@@ -1,13 +1,11 @@
 #include "delivery/fwmark_capability.h"
 
 #include "common/operator_error.h"
-#include "kernel/preflight.h"
+#include "common/proc_status.h"
 
 #include <sys/utsname.h>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 namespace poolgate {
 
@@ -51,12 +49,10 @@ std::optional<std::string> fwmark_capability_problem(uint64_t cap_eff,
 }
 
 void check_fwmark_capability() {
-  std::ifstream file("/proc/self/status");
-  std::stringstream status;
-  status << file.rdbuf();
   struct utsname uts {};
   ::uname(&uts);
-  if (auto problem = fwmark_capability_problem(parse_cap_eff(status.str()), uts.release))
+  const uint64_t effective = own_capability_set(CapabilitySet::Effective);
+  if (auto problem = fwmark_capability_problem(effective, uts.release))
     throw OperatorError(*problem);
 }
 

@@ -14,8 +14,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace poolgate {
@@ -61,8 +61,8 @@ std::vector<Interface> resolve_interfaces(const Config& config) {
   return out;
 }
 
-void attach_interface(const DataPlane& plane, const Interface& iface, uint32_t recorded,
-                      XdpMode mode, std::ostream& out) {
+InterfaceAttached attach_interface(const DataPlane& plane, const Interface& iface,
+                                   uint32_t recorded, XdpMode mode) {
   const int attach_map = plane.maps().attach;
   // A record is only trusted while our filter is still there: an interface that
   // was deleted and re-created (maybe with a foreign clsact) starts afresh.
@@ -78,64 +78,67 @@ void attach_interface(const DataPlane& plane, const Interface& iface, uint32_t r
   flags |= PG_ATTACH_XDP | (native ? PG_ATTACH_XDP_NATIVE : 0);
   record(attach_map, iface.ifindex, flags);
 
-  const char* clsact = tc.created_clsact ? "clsact created"
-                       : created_earlier ? "clsact created earlier by poolgate"
-                                         : "existing clsact";
-  out << iface.name << ": tc egress attached (" << clsact << "), xdp attached in "
-      << (native ? "native" : "generic") << " mode\n";
+  using Clsact = InterfaceAttached::Clsact;
+  return {iface.name,
+          tc.created_clsact ? Clsact::Created
+          : created_earlier ? Clsact::CreatedEarlier
+                            : Clsact::Existing,
+          native};
 }
 
-// Removes what poolgate put on one interface, and says what it removed.
-void detach_interface(uint32_t ifindex, uint32_t recorded, std::ostream& out) {
+// Removes what poolgate put on one interface.
+InterfaceDetached detach_interface(uint32_t ifindex, uint32_t recorded) {
+  InterfaceDetached done{ifindex};
   char name[IF_NAMESIZE] = {};
-  if (if_indextoname(ifindex, name) == nullptr) {
-    out << "interface #" << ifindex << ": no longer exists, skipped\n";
-    return;
-  }
-  const bool tc = tc_detach_egress(ifindex);
-  const bool qdisc = (recorded & PG_ATTACH_CREATED_CLSACT) && tc_destroy_clsact(ifindex);
-  const bool xdp = xdp_detach(ifindex);
-  out << name << ": " << (tc ? "tc egress detached" : "no poolgate tc filter")
-      << (qdisc ? ", clsact removed" : "") << ", "
-      << (xdp ? "xdp detached" : "no poolgate xdp program") << "\n";
+  if (if_indextoname(ifindex, name) == nullptr) return done;  // gone: nothing to remove
+  done.name = name;
+  done.tc = tc_detach_egress(ifindex);
+  done.clsact = (recorded & PG_ATTACH_CREATED_CLSACT) && tc_destroy_clsact(ifindex);
+  done.xdp = xdp_detach(ifindex);
+  return done;
 }
 
 }  // namespace
 
-void bpf_attach(const Config& config, std::ostream& out) {
+BpfAttachReport bpf_attach(const Config& config) {
   preflight_check();
-  const std::string& pin_path = config.kernel.pin_path;
-  ensure_bpffs(pin_path, std::cerr);
+  BpfAttachReport report;
+  report.pin_path = config.kernel.pin_path;
+  if (std::optional<std::string> notice = ensure_bpffs(report.pin_path))
+    report.notices.push_back(std::move(*notice));
   const std::vector<Interface> interfaces = resolve_interfaces(config);
 
-  DataPlane plane(pin_path);
+  DataPlane plane(report.pin_path);
   sync_maps(plane.maps(), config);
   std::map<uint32_t, uint32_t> recorded = read_attachments(plane.maps().attach);
   for (const Interface& iface : interfaces) {
-    attach_interface(plane, iface, recorded[iface.ifindex], config.kernel.xdp_mode, out);
+    report.attached.push_back(
+        attach_interface(plane, iface, recorded[iface.ifindex], config.kernel.xdp_mode));
     recorded.erase(iface.ifindex);
   }
   // What is left was attached earlier on interfaces no longer configured.
   for (const auto& [ifindex, flags] : recorded) {
-    detach_interface(ifindex, flags, out);
+    report.detached.push_back(detach_interface(ifindex, flags));
     bpf_map_delete_elem(plane.maps().attach, &ifindex);
   }
-  out << "maps pinned at " << pin_path << "\n";
+  return report;
 }
 
-void bpf_detach(const Config& config, std::ostream& out) {
+BpfDetachReport bpf_detach(const Config& config) {
   check_capabilities();
-  const std::string& pin_path = config.kernel.pin_path;
+  BpfDetachReport report;
+  report.pin_path = config.kernel.pin_path;
   std::map<uint32_t, uint32_t> targets =
-      read_attachments(open_pinned_map(pin_path, PG_MAP_ATTACH).get());
+      read_attachments(open_pinned_map(report.pin_path, PG_MAP_ATTACH).get());
   for (const std::string& name : config.kernel.interfaces) {
     // Configured but unrecorded: remove our programs by name, keep any clsact.
     if (const uint32_t ifindex = if_nametoindex(name.c_str()); ifindex != 0)
       targets.try_emplace(ifindex, 0);
   }
-  for (const auto& [ifindex, flags] : targets) detach_interface(ifindex, flags, out);
-  const int removed = unpin_all(pin_path);
-  out << "unpinned " << removed << " maps from " << pin_path << "\n";
+  for (const auto& [ifindex, flags] : targets)
+    report.detached.push_back(detach_interface(ifindex, flags));
+  report.unpinned = unpin_all(report.pin_path);
+  return report;
 }
 
 }  // namespace poolgate

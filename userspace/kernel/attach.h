@@ -1,10 +1,10 @@
 // `poolgate bpf attach` / `poolgate bpf detach`: the data plane's whole life on
-// the host. Both are idempotent and print one line per interface on `out`.
+// the host. Both are idempotent and return what they did per interface
+// (attach_report.h); the callers present it.
 #pragma once
 
 #include "config/config.h"
-
-#include <iosfwd>
+#include "kernel/attach_report.h"
 
 namespace poolgate {
 
@@ -13,13 +13,13 @@ namespace poolgate {
 // ingress on every kernel.interfaces entry (replacing poolgate's own earlier
 // attachment). Interfaces attached earlier but no longer configured are
 // detached. Throws OperatorError.
-void bpf_attach(const Config& config, std::ostream& out);
+BpfAttachReport bpf_attach(const Config& config);
 
 // Removes poolgate's filter, the clsact qdisc if poolgate created it, and
 // poolgate's XDP program from every interface recorded in pg1_attach or listed
 // in the config (interfaces that no longer exist are skipped), then unpins the
 // maps and removes the pin directory if empty. Nothing that is not poolgate's
 // is touched.
-void bpf_detach(const Config& config, std::ostream& out);
+BpfDetachReport bpf_detach(const Config& config);
 
 }  // namespace poolgate

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <ostream>
 
 namespace poolgate {
 
@@ -28,9 +27,9 @@ static std::filesystem::path existing_ancestor(const std::string& pin_path) {
   return at;
 }
 
-void ensure_bpffs(const std::string& pin_path, std::ostream& notice) {
+std::optional<std::string> ensure_bpffs(const std::string& pin_path) {
   namespace fs = std::filesystem;
-  if (is_on_bpffs(existing_ancestor(pin_path))) return;
+  if (is_on_bpffs(existing_ancestor(pin_path))) return std::nullopt;
 
   const fs::path mount_point{kBpffsMountPoint};
   const std::string normal = fs::path(pin_path).lexically_normal().string();
@@ -40,10 +39,10 @@ void ensure_bpffs(const std::string& pin_path, std::ostream& notice) {
                           std::strerror(errno) + "; run `mount -t bpf bpf " +
                           kBpffsMountPoint + "` (and add it to /etc/fstab)");
     }
-    notice << "poolgate: mounted bpffs at " << kBpffsMountPoint
-           << " (it was not mounted; add `bpf " << kBpffsMountPoint
-           << " bpf defaults 0 0` to /etc/fstab to keep it across reboots)\n";
-    if (is_on_bpffs(existing_ancestor(pin_path))) return;
+    const std::string notice = std::string("poolgate: mounted bpffs at ") + kBpffsMountPoint +
+                               " (it was not mounted; add `bpf " + kBpffsMountPoint +
+                               " bpf defaults 0 0` to /etc/fstab to keep it across reboots)";
+    if (is_on_bpffs(existing_ancestor(pin_path))) return notice;
   }
   throw OperatorError("pin path " + pin_path + " is not on a bpf filesystem; run `mount -t bpf bpf " +
                       kBpffsMountPoint + "` and use a kernel.pin_path under it");

@@ -1,11 +1,9 @@
 #include "kernel/preflight.h"
 
 #include "common/operator_error.h"
+#include "common/proc_status.h"
 
 #include <sys/stat.h>
-
-#include <fstream>
-#include <sstream>
 
 namespace poolgate {
 
@@ -28,24 +26,9 @@ std::vector<std::string> missing_capabilities(uint64_t cap_eff) {
   return missing;
 }
 
-uint64_t parse_cap_eff(const std::string& proc_status) {
-  std::istringstream in(proc_status);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.starts_with("CapEff:")) continue;
-    try {
-      return std::stoull(line.substr(7), nullptr, 16);
-    } catch (const std::exception&) {
-      break;
-    }
-  }
-  throw OperatorError("cannot read the effective capabilities (CapEff) from /proc/self/status");
-}
-
 void check_capabilities() {
-  std::ifstream file("/proc/self/status");
-  std::stringstream text;
-  text << file.rdbuf();
-  std::vector<std::string> missing = missing_capabilities(parse_cap_eff(text.str()));
+  std::vector<std::string> missing =
+      missing_capabilities(own_capability_set(CapabilitySet::Effective));
   if (!missing.empty()) {
     std::string names;
     for (const std::string& name : missing) names += (names.empty() ? "" : " and ") + name;

@@ -13,11 +13,8 @@ namespace poolgate {
 // CAP_BPF / CAP_SYS_ADMIN, and CAP_NET_ADMIN.
 std::vector<std::string> missing_capabilities(uint64_t cap_eff);
 
-// The CapEff bits from /proc/self/status text; throws OperatorError when the
-// line is missing or malformed.
-uint64_t parse_cap_eff(const std::string& proc_status);
-
-// Throws OperatorError naming the missing capability.
+// Throws OperatorError naming the missing capability (the effective set of
+// common/proc_status.h).
 void check_capabilities();
 
 // Throws OperatorError when the kernel has no BTF (/sys/kernel/btf/vmlinux),

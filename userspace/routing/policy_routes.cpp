@@ -65,33 +65,18 @@ void refuse_foreign_at_planned_places(const Snapshot& snapshot,
             describe(route), route.table, describe(other)));
 }
 
-// One line per entry, sorted by where it sits: per family (as `ip -4` and
-// `ip -6` list them), rules in priority order, routes grouped by table.
-template <class Entry>
-void print_drift(std::ostream& out, const char* heading, const Drift<Entry>& drift) {
-  std::vector<std::pair<Entry, std::string>> lines;
-  for (const Entry& e : drift.unchanged) lines.emplace_back(e, "  ok          " + describe(e));
-  for (const Entry& e : drift.missing) lines.emplace_back(e, "  missing     " + describe(e));
-  for (const Entry& e : drift.unexpected) lines.emplace_back(e, "  unexpected  " + describe(e));
-  for (const auto& [want, have] : drift.differing)
-    lines.emplace_back(want, "  differs     want " + describe(want) + "\n" +
-                                 "              have " + describe(have));
-  std::stable_sort(lines.begin(), lines.end(),
-                   [](const auto& a, const auto& b) { return place(a.first) < place(b.first); });
-  out << heading << "\n";
-  for (const auto& line : lines) out << line.second << "\n";
-}
-
-void print_warnings(std::ostream& out, const RoutingPlan& plan) {
-  for (const std::string& warning : plan.warnings) out << "warning: " << warning << "\n";
+RoutingChange change(RoutingChange::Action action, const char* kind, std::string entry,
+                     std::string replaced = {}) {
+  return {action, kind, std::move(entry), std::move(replaced)};
 }
 
 }  // namespace
 
-int routes_apply(const Config& config, std::ostream& out) {
+RoutesApplyReport routes_apply(const Config& config) {
   NetlinkSession session;
   const Snapshot snapshot = read_snapshot(session, config);
-  print_warnings(out, snapshot.plan);
+  RoutesApplyReport report;
+  report.warnings = snapshot.plan.warnings;
   const Drift<RuleEntry> rules = compare(snapshot.plan.rules, snapshot.rules);
   const Drift<RouteEntry> routes = compare(snapshot.plan.routes, snapshot.routes);
   std::vector<RouteEntry> to_install = routes.missing;
@@ -102,76 +87,46 @@ int routes_apply(const Config& config, std::ostream& out) {
   // complete (copies and unreachable default) before rules send traffic to
   // them, a changed rule's successor is in place before it goes, and stale
   // rules go before the tables they pointed at are emptied.
-  int added = 0, removed = 0, replaced = 0;
+  using Action = RoutingChange::Action;
+  std::vector<RoutingChange>& done = report.changes;
   for (const RouteEntry& route : routes.missing) {
     add_route(session, route);
-    out << "added route `" << describe(route) << "`\n";
-    ++added;
+    done.push_back(change(Action::Added, "route", describe(route)));
   }
   for (const auto& [want, have] : routes.differing) {
     replace_route(session, want);
-    out << "replaced route `" << describe(have) << "` with `" << describe(want) << "`\n";
-    ++replaced;
+    done.push_back(change(Action::Replaced, "route", describe(want), describe(have)));
   }
   for (const RuleEntry& rule : rules.missing) {
     add_rule(session, rule);
-    out << "added rule `" << describe(rule) << "`\n";
-    ++added;
+    done.push_back(change(Action::Added, "rule", describe(rule)));
   }
   for (const auto& [want, have] : rules.differing) {
     add_rule(session, want);
     delete_rule(session, have);
-    out << "replaced rule `" << describe(have) << "` with `" << describe(want) << "`\n";
-    ++replaced;
+    done.push_back(change(Action::Replaced, "rule", describe(want), describe(have)));
   }
   for (const RuleEntry& rule : rules.unexpected) {
     delete_rule(session, rule);
-    out << "removed rule `" << describe(rule) << "`\n";
-    ++removed;
+    done.push_back(change(Action::Removed, "rule", describe(rule)));
   }
   for (const RouteEntry& route : routes.unexpected) {
     delete_route(session, route);
-    out << "removed route `" << describe(route) << "`\n";
-    ++removed;
+    done.push_back(change(Action::Removed, "route", describe(route)));
   }
-  loosen_strict_rp_filter(config.kernel.interfaces, out);
-  // A replacement is one entry out and one in.
-  out << fmt::format("added {}, removed {}, unchanged {}", added + replaced, removed + replaced,
-                     rules.unchanged.size() + routes.unchanged.size());
-  if (replaced) out << fmt::format(" ({} of them replaced in place)", replaced);
-  out << "\n";
-  return 0;
+  report.rp_filter = loosen_strict_rp_filter(config.kernel.interfaces);
+  report.unchanged = rules.unchanged.size() + routes.unchanged.size();
+  return report;
 }
 
-int routes_show(const Config& config, std::ostream& out) {
+RoutesShowReport routes_show(const Config& config) {
   NetlinkSession session;
-  const Snapshot snapshot = read_snapshot(session, config);
-  const Drift<RuleEntry> rules = compare(snapshot.plan.rules, snapshot.rules);
-  const Drift<RouteEntry> routes = compare(snapshot.plan.routes, snapshot.routes);
-  out << fmt::format("poolgate's rules and routes (proto {} \"{}\"), as configured in {} and "
-                     "as installed:\n",
-                     kPoolgateProtocol, kPoolgateProtocolName,
-                     config.path.empty() ? "the config" : config.path);
-  print_drift(out, "rules:", rules);
-  print_drift(out, "routes:", routes);
-  if (!snapshot.foreign_routes.empty()) {
-    out << "other routes in the pool tables (not poolgate's, left alone):\n";
-    for (const RouteEntry& route : snapshot.foreign_routes)
-      out << "  foreign     " << describe(route) << "\n";
-  }
-  print_warnings(out, snapshot.plan);
-  const size_t missing = rules.missing.size() + routes.missing.size();
-  const size_t unexpected = rules.unexpected.size() + routes.unexpected.size();
-  const size_t differing = rules.differing.size() + routes.differing.size();
-  if (missing + unexpected + differing == 0) {
-    out << fmt::format("no drift: {} rules and {} routes as configured\n", rules.unchanged.size(),
-                       routes.unchanged.size());
-    return 0;
-  }
-  out << fmt::format("drift: {} missing, {} unexpected, {} differing; `poolgate routes apply` "
-                     "repairs it\n",
-                     missing, unexpected, differing);
-  return kExitDrift;
+  Snapshot snapshot = read_snapshot(session, config);
+  return {config.path,
+          compare(snapshot.plan.rules, snapshot.rules),
+          compare(snapshot.plan.routes, snapshot.routes),
+          std::move(snapshot.foreign_routes),
+          std::move(snapshot.plan.warnings)};
 }
 
 RoutingComparison routes_compare(const Config& config) {
@@ -181,23 +136,17 @@ RoutingComparison routes_compare(const Config& config) {
           compare(snapshot.plan.routes, snapshot.routes)};
 }
 
-int routes_flush(const Config& /*config: flush removes all of poolgate's, configured or not*/,
-                 std::ostream& out) {
+RoutesFlushReport routes_flush(
+    const Config& /*config: flush removes all of poolgate's, configured or not*/) {
   NetlinkSession session;
-  std::vector<RuleEntry> rules = read_rules(session);
-  std::erase_if(rules, [](const RuleEntry& rule) { return !created_by_poolgate(rule); });
-  const std::vector<RouteEntry> routes = read_routes(session, created_by_poolgate<RouteEntry>);
+  RoutesFlushReport report;
+  for (RuleEntry& rule : read_rules(session))
+    if (created_by_poolgate(rule)) report.removed_rules.push_back(std::move(rule));
+  report.removed_routes = read_routes(session, created_by_poolgate<RouteEntry>);
   // Rules first: marked traffic must not meet a pool table half emptied.
-  for (const RuleEntry& rule : rules) {
-    delete_rule(session, rule);
-    out << "removed rule `" << describe(rule) << "`\n";
-  }
-  for (const RouteEntry& route : routes) {
-    delete_route(session, route);
-    out << "removed route `" << describe(route) << "`\n";
-  }
-  out << fmt::format("removed {} rules and {} routes\n", rules.size(), routes.size());
-  return 0;
+  for (const RuleEntry& rule : report.removed_rules) delete_rule(session, rule);
+  for (const RouteEntry& route : report.removed_routes) delete_route(session, route);
+  return report;
 }
 
 }  // namespace poolgate

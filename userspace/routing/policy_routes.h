@@ -6,32 +6,29 @@
 #include "config/config.h"
 #include "routing/drift.h"
 #include "routing/entries.h"
-
-#include <ostream>
+#include "routing/routes_report.h"
 
 namespace poolgate {
 
-inline constexpr int kExitDrift = 3;
-
 // Installs what is missing, replaces what differs, removes poolgate's entries
 // the config no longer wants, leaves equal ones alone (so a second run changes
-// nothing), loosens strict rp_filter on the uplinks (see rp_filter.h), and ends
-// with "added N, removed M, unchanged K". Returns 0; throws OperatorError
-// naming the rule or route that failed.
-int routes_apply(const Config& config, std::ostream& out);
+// nothing), and loosens strict rp_filter on the uplinks (see rp_filter.h).
+// Returns what it did; throws OperatorError naming the rule or route that
+// failed.
+RoutesApplyReport routes_apply(const Config& config);
 
-// Prints every planned and every installed poolgate entry with its state (ok,
-// missing, unexpected, differs). Returns 0 when installed matches the plan,
-// kExitDrift when it does not.
-int routes_show(const Config& config, std::ostream& out);
+// Every planned and every installed poolgate entry with its state (ok,
+// missing, unexpected, differs); exit_code() is kExitDrift when installed
+// does not match the plan.
+RoutesShowReport routes_show(const Config& config);
 
 // Removes every rule and route carrying poolgate's protocol, in any table,
-// whatever the config says now (it may have shrunk since apply). Returns 0.
-int routes_flush(const Config& config, std::ostream& out);
+// whatever the config says now (it may have shrunk since apply).
+RoutesFlushReport routes_flush(const Config& config);
 
-// The comparison `routes show` prints, as values, for callers that act on it
-// (the daemon's kernel keeper decides from it whether to re-apply and what to
-// log). Reads the kernel; throws OperatorError.
+// The comparison alone, for callers that act on it (the daemon's route keeper
+// decides from it whether to re-apply and what to log). Reads the kernel;
+// throws OperatorError.
 struct RoutingComparison {
   Drift<RuleEntry> rules;
   Drift<RouteEntry> routes;

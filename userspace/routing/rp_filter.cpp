@@ -33,10 +33,17 @@ void write_value(const std::filesystem::path& file, int value) {
 
 }  // namespace
 
-int loosen_strict_rp_filter(const std::vector<std::string>& interfaces, std::ostream& out,
-                            const std::filesystem::path& conf_dir) {
+std::string RpFilterChange::text() const {
+  return "rp_filter: " + interface + " was strict (" + interface + "=" + std::to_string(own) +
+         ", all=" + std::to_string(all) + "); set " + file.string() +
+         " to 2 (loose): strict filtering drops replies to pool addresses whose table routes "
+         "via another uplink than main";
+}
+
+std::vector<RpFilterChange> loosen_strict_rp_filter(const std::vector<std::string>& interfaces,
+                                                    const std::filesystem::path& conf_dir) {
   const int all = read_value(conf_dir / "all" / "rp_filter");
-  int changed = 0;
+  std::vector<RpFilterChange> changed;
   for (const std::string& name : interfaces) {
     const std::filesystem::path file = conf_dir / name / "rp_filter";
     if (name.empty() || name == "all" || name == "default" || !std::filesystem::exists(file))
@@ -44,10 +51,7 @@ int loosen_strict_rp_filter(const std::vector<std::string>& interfaces, std::ost
     const int own = read_value(file);
     if (std::max(all, own) != kStrict) continue;
     write_value(file, kLoose);
-    out << "rp_filter: " << name << " was strict (" << name << "=" << own << ", all=" << all
-        << "); set " << file.string() << " to 2 (loose): strict filtering drops replies to "
-        << "pool addresses whose table routes via another uplink than main\n";
-    ++changed;
+    changed.push_back({name, own, all, file});
   }
   return changed;
 }

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <filesystem>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,13 +18,23 @@ namespace poolgate {
 
 inline const std::filesystem::path kIpv4ConfDir = "/proc/sys/net/ipv4/conf";
 
+// One uplink whose strict filtering was loosened, and what it was before.
+struct RpFilterChange {
+  std::string interface;
+  int own = 0;  // conf/<interface>/rp_filter before
+  int all = 0;  // conf/all/rp_filter
+  std::filesystem::path file;
+  std::string text() const;  // the line `routes apply` prints
+};
+
 // For each interface in `interfaces` that exists (has a directory in
-// `conf_dir`) and is filtered strictly, writes 2 to its rp_filter and says so on
-// `out`. The kernel applies max(conf/all, conf/<if>), so an interface is strict
-// when that maximum is 1 (all=1 with if=0 included), and writing 2 to the
-// interface makes the maximum 2 whatever `all` is. Returns how many it changed;
-// throws OperatorError when a value cannot be read or written.
-int loosen_strict_rp_filter(const std::vector<std::string>& interfaces, std::ostream& out,
-                            const std::filesystem::path& conf_dir = kIpv4ConfDir);
+// `conf_dir`) and is filtered strictly, writes 2 to its rp_filter. The kernel
+// applies max(conf/all, conf/<if>), so an interface is strict when that
+// maximum is 1 (all=1 with if=0 included), and writing 2 to the interface
+// makes the maximum 2 whatever `all` is. Returns what it changed; throws
+// OperatorError when a value cannot be read or written.
+std::vector<RpFilterChange> loosen_strict_rp_filter(
+    const std::vector<std::string>& interfaces,
+    const std::filesystem::path& conf_dir = kIpv4ConfDir);
 
 }  // namespace poolgate
