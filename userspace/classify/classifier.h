@@ -11,7 +11,7 @@
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "classify/verdicts.h"
+#include "classify/decision.h"
 #include "config/config.h"
 #include "dns/dns_lookup.h"
 #include "mail/envelope.h"

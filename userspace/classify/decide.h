@@ -1,5 +1,5 @@
 // decide(): the one place where the facts the classification rules found
-// (verdicts.h) become a decision: which pool, or hold, tempfail, reject, and
+// (decision.h) become a decision: which pool, or hold, tempfail, reject, and
 // every reason. Pure: no I/O, no clock (Facts carries now), so a table test
 // drives every combination.
 //
@@ -43,12 +43,12 @@
 // ROLE is DomainCheck::role ("sender", "from"). No reason: a clean message.
 #pragma once
 
-#include "classify/verdicts.h"
+#include "classify/decision.h"
 #include "config/config.h"
+#include "mail/pool_names.h"
 
 namespace poolgate {
 
-inline constexpr const char* kHighRiskPool = "high-risk";
 inline constexpr const char* kRelayPool = "relay";
 
 Decision decide(const Facts& facts, const Config& config);

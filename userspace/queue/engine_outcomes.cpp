@@ -3,7 +3,7 @@
 // the sender, and the durable record of all of it in the spool.
 #include "queue/delivery_engine.h"
 
-#include "relay/spool_commit.h"
+#include "spool/spool_commit.h"
 #include "spool/errors.h"
 #include "spool/spool.h"
 
