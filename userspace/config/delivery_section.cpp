@@ -6,8 +6,8 @@
 #include "config/delivery_section.h"
 
 #include "config/toml_reader.h"
+#include "mail/domain_name.h"
 
-#include <cctype>
 
 namespace poolgate {
 
@@ -32,14 +32,6 @@ namespace {
 void report(Config& config, std::vector<Diagnostic>& diags, const std::string& key,
             const std::string& message) {
   diags.push_back({Diagnostic::Severity::Error, config.path, config.line_of(key), key, message});
-}
-
-// Recipient domains are compared case-insensitively and DNS names may be written
-// fully qualified; one spelling makes find_destination() a plain comparison.
-std::string normalize_domain(std::string domain) {
-  for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!domain.empty() && domain.back() == '.') domain.pop_back();
-  return domain;
 }
 
 // The `tls` key of `table`; nullopt when absent or wrong (then reported).
