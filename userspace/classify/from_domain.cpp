@@ -8,8 +8,6 @@ namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
-
-
 // Walks `text` line by line: `line` gets each line without its LF or CRLF.
 // Returns false at the end.
 bool next_line(std::string_view text, size_t& pos, std::string_view& line) {

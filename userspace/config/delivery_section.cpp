@@ -8,6 +8,8 @@
 #include "config/toml_reader.h"
 #include "mail/domain_name.h"
 
+#include <algorithm>
+#include <string_view>
 
 namespace poolgate {
 
@@ -32,6 +34,11 @@ namespace {
 void report(Config& config, std::vector<Diagnostic>& diags, const std::string& key,
             const std::string& message) {
   diags.push_back({Diagnostic::Severity::Error, config.path, config.line_of(key), key, message});
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // The `tls` key of `table`; nullopt when absent or wrong (then reported).
@@ -62,7 +69,10 @@ void read_destination(const toml::table& table, size_t index, Config& config,
   reader.read("messages_per_second", rate);
   reader.reject_unknown_keys();
 
-  destination.domain = normalize_domain(destination.domain);
+  // The spelling recipient domains are compared in (mail/domain_name.h), so
+  // find_destination() is a plain comparison. A name written with non-ASCII
+  // labels stays as written: check_destinations() asks for its xn-- A-labels.
+  if (is_ascii(destination.domain)) destination.domain = normalize_domain(destination.domain);
   if (table.get("connections")) destination.connections = connections;
   if (table.get("messages_per_second")) destination.messages_per_second = rate;
   config.delivery.destinations.push_back(std::move(destination));

@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 namespace poolgate {
 namespace {
 
