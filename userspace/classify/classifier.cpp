@@ -6,7 +6,7 @@
 #include "classify/ndr_detect.h"
 #include "limits/ndr_surge.h"
 #include "limits/sender_limits.h"
-#include "queue/queued_message.h"
+#include "mail/domain_name.h"
 #include "spam/scanner.h"
 
 #include <spdlog/spdlog.h>
@@ -104,7 +104,7 @@ Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& 
   bool unknown = false;
   for (const DomainCheck& check : checks) {
     if (check.status == DomainStatus::None) {
-      out.pool = "high-risk";
+      out.pool = kHighRiskPool;
       out.reasons.push_back(check.role + "-domain:no-a-no-mx " + check.domain);
       return out;
     }
@@ -113,7 +113,7 @@ Decision resolve_hold(const Envelope& envelope, const std::vector<DomainCheck>& 
   if (!unknown) return out;
   if (now_unix - envelope.received_unix >= int64_t(config.classify.dns_unknown_after_s)) {
     // Never out through the normal pool unverified.
-    out.pool = "high-risk";
+    out.pool = kHighRiskPool;
     for (const DomainCheck& check : checks)
       if (check.status == DomainStatus::Unknown)
         out.reasons.push_back(check.role + "-domain:unverified " + check.domain + " (" +

@@ -11,7 +11,7 @@
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "classify/verdicts.h"
+#include "classify/decision.h"
 #include "config/config.h"
 #include "dns/dns_lookup.h"
 #include "mail/envelope.h"
@@ -36,7 +36,7 @@ struct ClassifierParts {
 
 // What the classifier decided since start, for metrics.
 struct ClassifyCounters {
-  // (action, pool): ("accept", "normal"), ("hold", "high-risk"), ("tempfail", ...)
+  // (action, pool): ("accept", normal pool), ("hold", high-risk pool), ("tempfail", ...)
   std::map<std::pair<std::string, std::string>, uint64_t> decisions;
   // reason_key() of each reason given: "spam:spamd", "limit:external-per-hour";
   // "clean" for a decision without any

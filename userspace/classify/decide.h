@@ -1,5 +1,5 @@
 // decide(): the one place where the facts the classification rules found
-// (verdicts.h) become a decision: which pool, or hold, tempfail, reject, and
+// (decision.h) become a decision: which pool, or hold, tempfail, reject, and
 // every reason. Pure: no I/O, no clock (Facts carries now), so a table test
 // drives every combination.
 //
@@ -11,19 +11,20 @@
 //                "block-for-today": 550 5.7.1 (block, blocked), 550 5.1.8
 //                (block-for-today, until 00:00 UTC).
 //   2. TempFail  spam Failed with on_scanner_failure = "tempfail": 451 4.7.1.
-//                ("normal": the message goes on as not scanned; "high-risk":
+//                (kNormalAction: the message goes on as not scanned; kHighRiskAction:
 //                it is a high-risk rule of 5.)
 //   3. high-risk a checked domain (envelope sender, From:) has neither A nor
 //                MX (DomainStatus::None). Nothing below can override it.
 //   4. Hold      a domain is Unknown (DNS timeout/SERVFAIL), none is None, the
 //                message is younger than dns_unknown_after_s and no rule of 5
 //                already sends it to high-risk: queue it, check DNS again
-//                before delivery; pool "high-risk" is the fallback value.
+//                before delivery (hold_rechecker.h); the high-risk pool is the
+//                fallback value.
 //                Otherwise an Unknown domain means high-risk: never the normal
 //                pool unverified. (Holding a message that goes high-risk
 //                anyway would only delay it: the answer cannot change that.)
-//   5. high-risk an NDR; spam Spam; scanner failure with "high-risk"; limits
-//                exceeded with action "high-risk". ("alert": reason only.)
+//   5. high-risk an NDR; spam Spam; scanner failure with kHighRiskAction; limits
+//                exceeded with action kHighRiskAction. ("alert": reason only.)
 //   6. "relay"   a pool named relay is configured and the envelope sender's
 //                domain is not one of relay.internal_domains.
 //   7. [classify] default_pool.
@@ -43,12 +44,12 @@
 // ROLE is DomainCheck::role ("sender", "from"). No reason: a clean message.
 #pragma once
 
-#include "classify/verdicts.h"
+#include "classify/decision.h"
 #include "config/config.h"
+#include "mail/pool_names.h"
 
 namespace poolgate {
 
-inline constexpr const char* kHighRiskPool = "high-risk";
 inline constexpr const char* kRelayPool = "relay";
 
 Decision decide(const Facts& facts, const Config& config);

@@ -12,7 +12,7 @@
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "dns/dns_lookup.h"
 
 #include <boost/asio/awaitable.hpp>

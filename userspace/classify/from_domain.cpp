@@ -1,17 +1,12 @@
 #include "classify/from_domain.h"
 
+#include "mail/domain_name.h"
 #include "mail/header_fields.h"
-
-#include <cctype>
 
 namespace poolgate {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-
 
 // Walks `text` line by line: `line` gets each line without its LF or CRLF.
 // Returns false at the end.
@@ -53,12 +48,8 @@ size_t skip_comment(std::string_view text, size_t i) {
 std::string addr_spec_domain(std::string_view addr) {
   std::string compact;
   for (char c : addr)
-    if (!is_wsp(c) && c != '\r' && c != '\n') compact += lower(c);
-  size_t at = compact.rfind('@');
-  if (at == std::string::npos) return "";
-  std::string domain = compact.substr(at + 1);
-  if (!domain.empty() && domain.back() == '.') domain.pop_back();
-  return domain;
+    if (!is_wsp(c) && c != '\r' && c != '\n') compact += c;
+  return address_domain(compact);
 }
 
 }  // namespace

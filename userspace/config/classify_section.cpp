@@ -1,6 +1,6 @@
 // [classify]: which pool ordinary mail goes out of and the rules' switches.
 // Optional: every key has a default (ClassifyConfig); default_pool is
-// "normal", a pool every valid configuration has.
+// kNormalPool, a pool every valid configuration has.
 #include "config/classify_section.h"
 
 #include "config/toml_reader.h"
@@ -29,7 +29,7 @@ void read_classify(const toml::table& table, Config& config, std::vector<Diagnos
 
 void check_classify(const Config& config, Reporter& report) {
   const ClassifyConfig& classify = config.classify;
-  // When not written, the default "normal" is missing only if the required-pool
+  // When not written, the default (kNormalPool) is missing only if the required-pool
   // check has already said so; one error is enough.
   if (report.written("classify.default_pool") && !config.find_pool(classify.default_pool))
     report.error("classify.default_pool", "no pool named \"" + classify.default_pool + "\"");

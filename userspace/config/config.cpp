@@ -9,8 +9,8 @@
 #include "config/spam_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
+#include "mail/domain_name.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -31,20 +31,13 @@ const PoolConfig* Config::find_pool(const std::string& name) const {
   return nullptr;
 }
 
-// Stored domains are lower case without the final dot (delivery_section.cpp);
-// envelope domains arrive in any case, so compare the same way. Exact domains
+// Stored domains are normalised (delivery_section.cpp); envelope domains
+// arrive in any spelling, so they are normalised the same way. Exact domains
 // only: an override for example.com does not cover mx.example.com.
 const DestinationConfig* DeliveryConfig::find_destination(const std::string& domain) const {
-  std::string_view wanted(domain);
-  if (!wanted.empty() && wanted.back() == '.') wanted.remove_suffix(1);
-  auto same = [wanted](const std::string& stored) {
-    if (stored.size() != wanted.size()) return false;
-    for (size_t i = 0; i < stored.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(wanted[i])) != stored[i]) return false;
-    return true;
-  };
+  std::string wanted = normalize_domain(domain);
   for (const DestinationConfig& destination : destinations)
-    if (same(destination.domain)) return &destination;
+    if (destination.domain == wanted) return &destination;
   return nullptr;
 }
 

@@ -4,6 +4,8 @@
 // config/validate.h, host checks (netlink) in routing/host_check.h.
 #pragma once
 
+#include "mail/pool_names.h"
+#include "mail/verdicts.h"  // LimitAction
 #include "smtp/data_reader.h"  // BareNewline
 
 #include <boost/asio/ip/address.hpp>
@@ -132,7 +134,7 @@ struct DeliveryConfig {
 
 // [classify]: until classification exists, the pool for ordinary mail.
 struct ClassifyConfig {
-  std::string default_pool = "normal";
+  std::string default_pool{kNormalPool};
   bool add_header = false;           // X-Poolgate-Classification: trace header on each message
   bool auto_replies_are_ndr = true;  // RFC 3834 Auto-Submitted: auto-replied counts as backscatter
   bool check_from_domain = true;     // the From: header's domain too, not only the envelope sender's
@@ -142,7 +144,6 @@ struct ClassifyConfig {
 
 // [limits]: the outbound spam policy, per sender (authenticated user, else the
 // envelope sender address). 0 = no limit.
-enum class LimitAction { HighRisk, BlockForToday, Block, Alert };
 struct LimitsConfig {
   uint32_t external_recipients_per_hour = 500;  // recipients outside relay.internal_domains
   uint32_t internal_recipients_per_hour = 1000;

@@ -6,8 +6,10 @@
 #include "config/delivery_section.h"
 
 #include "config/toml_reader.h"
+#include "mail/domain_name.h"
 
-#include <cctype>
+#include <algorithm>
+#include <string_view>
 
 namespace poolgate {
 
@@ -34,12 +36,9 @@ void report(Config& config, std::vector<Diagnostic>& diags, const std::string& k
   diags.push_back({Diagnostic::Severity::Error, config.path, config.line_of(key), key, message});
 }
 
-// Recipient domains are compared case-insensitively and DNS names may be written
-// fully qualified; one spelling makes find_destination() a plain comparison.
-std::string normalize_domain(std::string domain) {
-  for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!domain.empty() && domain.back() == '.') domain.pop_back();
-  return domain;
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // The `tls` key of `table`; nullopt when absent or wrong (then reported).
@@ -70,7 +69,10 @@ void read_destination(const toml::table& table, size_t index, Config& config,
   reader.read("messages_per_second", rate);
   reader.reject_unknown_keys();
 
-  destination.domain = normalize_domain(destination.domain);
+  // The spelling recipient domains are compared in (mail/domain_name.h), so
+  // find_destination() is a plain comparison. A name written with non-ASCII
+  // labels stays as written: check_destinations() asks for its xn-- A-labels.
+  if (is_ascii(destination.domain)) destination.domain = normalize_domain(destination.domain);
   if (table.get("connections")) destination.connections = connections;
   if (table.get("messages_per_second")) destination.messages_per_second = rate;
   config.delivery.destinations.push_back(std::move(destination));

@@ -10,7 +10,7 @@
 namespace poolgate {
 
 std::optional<LimitAction> parse_limit_action(std::string_view text) {
-  if (text == "high-risk") return LimitAction::HighRisk;
+  if (text == kHighRiskAction) return LimitAction::HighRisk;
   if (text == "block-for-today") return LimitAction::BlockForToday;
   if (text == "block") return LimitAction::Block;
   if (text == "alert") return LimitAction::Alert;
@@ -19,7 +19,7 @@ std::optional<LimitAction> parse_limit_action(std::string_view text) {
 
 const char* limit_action_name(LimitAction action) {
   switch (action) {
-    case LimitAction::HighRisk: return "high-risk";
+    case LimitAction::HighRisk: return kHighRiskAction.data();  // a literal: NUL-terminated
     case LimitAction::BlockForToday: return "block-for-today";
     case LimitAction::Block: return "block";
     case LimitAction::Alert: return "alert";

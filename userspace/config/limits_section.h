@@ -13,7 +13,8 @@
 
 namespace poolgate {
 
-// "high-risk", "block-for-today", "block", "alert" (exactly, like every enum key).
+// kHighRiskAction (the pool's name), "block-for-today", "block", "alert" (exactly,
+// like every enum key).
 std::optional<LimitAction> parse_limit_action(std::string_view text);
 const char* limit_action_name(LimitAction action);
 

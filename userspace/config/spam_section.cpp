@@ -30,16 +30,16 @@ const char* scanner_kind_name(ScannerKind kind) {
 
 std::optional<ScannerFailure> parse_scanner_failure(std::string_view text) {
   if (text == "tempfail") return ScannerFailure::TempFail;
-  if (text == "normal") return ScannerFailure::Normal;
-  if (text == "high-risk") return ScannerFailure::HighRisk;
+  if (text == kNormalAction) return ScannerFailure::Normal;
+  if (text == kHighRiskAction) return ScannerFailure::HighRisk;
   return std::nullopt;
 }
 
 const char* scanner_failure_name(ScannerFailure failure) {
   switch (failure) {
     case ScannerFailure::TempFail: return "tempfail";
-    case ScannerFailure::Normal: return "normal";
-    case ScannerFailure::HighRisk: return "high-risk";
+    case ScannerFailure::Normal: return kNormalAction.data();
+    case ScannerFailure::HighRisk: return kHighRiskAction.data();  // a literal: NUL-terminated
   }
   return "?";
 }

@@ -15,7 +15,7 @@ namespace poolgate {
 // "spamd", "rspamd", "header", "none".
 std::optional<ScannerKind> parse_scanner_kind(std::string_view text);
 const char* scanner_kind_name(ScannerKind kind);
-// "tempfail", "normal", "high-risk".
+// "tempfail", kNormalAction, kHighRiskAction (mail/verdicts.h: the pools' names).
 std::optional<ScannerFailure> parse_scanner_failure(std::string_view text);
 const char* scanner_failure_name(ScannerFailure failure);
 

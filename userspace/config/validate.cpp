@@ -73,10 +73,10 @@ void check_pool_fields(const Config& config, Reporter& report) {
     if (pool.addresses.empty())
       report.error(pool_key(i, "addresses"), "a pool needs at least one source address");
   }
-  for (const char* required : {"normal", "high-risk"})
-    if (!names.count(required))
-      report.error("pool", fmt::format("no pool named \"{}\"; poolgate needs both \"normal\" and "
-                                       "\"high-risk\"", required));
+  for (std::string_view required : {kNormalPool, kHighRiskPool})
+    if (!names.count(std::string(required)))
+      report.error("pool", fmt::format("no pool named \"{}\"; poolgate needs both \"{}\" and "
+                                       "\"{}\"", required, kNormalPool, kHighRiskPool));
   if (config.pools.size() > PG_MAX_POOLS)
     report.error("pool", fmt::format("at most {} pools", PG_MAX_POOLS));
 }

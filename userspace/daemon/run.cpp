@@ -1,6 +1,7 @@
 #include "daemon/run.h"
 
 #include "classify/classifier.h"
+#include "classify/hold_rechecker.h"
 #include "common/operator_error.h"
 #include "daemon/admin_api.h"
 #include "daemon/control_socket.h"
@@ -115,7 +116,14 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   NdrSurgeDetector surge(config.limits);
   Classifier classifier(
       config, {&dns, generations.current().scanner.get(), &sender_limits, &surge});
-  engine.set_classifier(&classifier);
+  // Held messages: parked in the engine, checked again by classification.
+  HoldRechecker rechecker(io, classifier, *spool,
+                          [&engine](const std::string& id, const std::string& pool,
+                                    const std::vector<std::string>& reasons) {
+                            return engine.release_hold(id, pool, reasons);
+                          });
+  engine.set_hold_hooks({[&rechecker](const Envelope& held) { rechecker.add(held); },
+                         [&rechecker](const std::string& id) { return rechecker.recheck_now(id); }});
 
   RelayServer server(io, relay, *spool, tls ? &*tls : nullptr);
   server.set_classifier(&classifier);
@@ -189,6 +197,7 @@ int run_daemon(const Config& initial, const RunOptions& options) {
     notify_systemd("STOPPING=1");
     server.drain();
     engine.stop();
+    rechecker.stop();
     control.close();
     if (admin) admin->close();
     if (kernel) kernel->stop();

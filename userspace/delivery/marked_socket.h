@@ -7,6 +7,8 @@
 
 #include <utility>  // Boost 1.74 asio headers use std::exchange without it
 
+#include "mail/source_binding.h"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -15,13 +17,6 @@
 #include <string>
 
 namespace poolgate {
-
-// A pool address and its mark, as plan_addresses() numbers them. The caller
-// (the delivery engine) chooses it; the client never picks a source itself.
-struct SourceBinding {
-  boost::asio::ip::address address;
-  uint32_t fwmark = 0;
-};
 
 // Opens a TCP socket of `destination`'s family, sets SO_MARK and reads it back,
 // and with `bind_source` binds it to the pool address (IP_BIND_ADDRESS_NO_PORT

@@ -1,9 +1,10 @@
 #include "limits/ndr_surge.h"
 
+#include "mail/domain_name.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -16,12 +17,6 @@ uint32_t bucket_for(uint32_t window_s) {
   for (uint32_t b = std::max<uint32_t>(1, window_s / 10); b > 1; --b)
     if (window_s % b == 0) return b;
   return 1;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
 }
 
 std::string fixed1(double v) {
@@ -116,7 +111,7 @@ NdrSurgeDetector::Key* NdrSurgeDetector::domain_key(const std::string& domain, i
 
 std::optional<std::string> NdrSurgeDetector::observe_ndr(std::string sender_domain) {
   int64_t now = clock_();
-  std::string domain = sender_domain.empty() ? kNullSenderDomain : lower(std::move(sender_domain));
+  std::string domain = sender_domain.empty() ? kNullSenderDomain : normalize_domain(sender_domain);
   ++counters_.ndrs;
 
   int64_t epoch = now / window_s_;

@@ -1,20 +1,12 @@
 #include "limits/sender_limits.h"
 
 #include "config/limits_section.h"
+#include "mail/domain_name.h"
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 namespace poolgate {
 namespace {
-
-std::string normalise_domain(std::string_view domain) {
-  std::string out(domain);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
 
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
@@ -46,14 +38,13 @@ void SenderLimits::reconfigure(const LimitsConfig& config,
                                const std::vector<std::string>& internal_domains) {
   config_ = config;
   internal_domains_.clear();
-  for (const std::string& domain : internal_domains) internal_domains_.insert(normalise_domain(domain));
+  for (const std::string& domain : internal_domains) internal_domains_.insert(normalize_domain(domain));
 }
 
 bool SenderLimits::is_internal(const std::string& recipient) const {
-  size_t at = recipient.rfind('@');
   // "Postmaster" without a domain (RFC 5321 4.1.1.3) is the relay's own.
-  if (at == std::string::npos) return true;
-  return internal_domains_.count(normalise_domain(recipient.substr(at + 1))) != 0;
+  if (recipient.find('@') == std::string::npos) return true;
+  return internal_domains_.count(address_domain(recipient)) != 0;
 }
 
 void SenderLimits::check(Limit limit, uint64_t count, uint32_t configured,

@@ -22,7 +22,7 @@
 // action. Not thread-safe: one event loop calls it.
 #pragma once
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "config/config.h"
 #include "limits/clock.h"
 #include "limits/counter_store.h"
@@ -46,7 +46,6 @@ enum class Limit {
 };
 inline constexpr size_t kLimitCount = 5;
 const char* limit_name(Limit limit);           // "external-per-hour"
-const char* action_name(LimitAction action);   // "high-risk", "block-for-today", ...
 
 // For metrics: monotonic since the daemon started.
 struct LimitCounters {

@@ -54,8 +54,9 @@ struct Envelope {
   // classified (the delivery engine falls back to its defaults).
   std::string pool;
   std::vector<std::string> reasons;
-  // A sender domain could not be checked (DNS timeout): delivery checks it
-  // again first and never uses the normal pool until it is verified.
+  // A sender domain could not be checked (DNS timeout): the delivery engine
+  // keeps it parked while classification checks it again
+  // (classify/hold_rechecker.h); never the normal pool until it is verified.
   bool hold_for_dns = false;
 };
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "config/config.h"
-#include "delivery/marked_socket.h"
+#include "mail/source_binding.h"
 
 #include <cstdint>
 #include <optional>

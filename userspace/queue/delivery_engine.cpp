@@ -2,7 +2,6 @@
 // deferred timeline, connections started within the limits.
 #include "queue/delivery_engine.h"
 
-#include "classify/classifier.h"
 #include "delivery/client_options.h"
 #include "spool/errors.h"
 #include "spool/spool.h"
@@ -55,11 +54,8 @@ void DeliveryEngine::reconfigure(const Config& config) {
 }
 
 const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
-  // Bounces (null reverse-path, RFC 5321 4.5.5) always go through the
-  // high-risk pool: a bounce storm must not touch the normal pool's reputation.
-  static const std::string high_risk = "high-risk";
-  if (envelope.sender.empty()) return high_risk;
-  // The classifier's decision, when the message has one and its pool still
+  // The classifier's decision (bounces, RFC 5321 4.5.5, are high-risk there,
+  // and the engine's own DSNs carry that decision from send_dsn()), when the message has one and its pool still
   // exists (a reload may have removed it: then the default, not a dead end).
   if (!envelope.pool.empty() && config_->find_pool(envelope.pool)) return envelope.pool;
   return config_->classify.default_pool;
@@ -84,15 +80,15 @@ void DeliveryEngine::add(Envelope envelope) {
     maybe_finish(id);
     return;
   }
+  if (it->second.envelope.hold_for_dns) {
+    // Parked until release_hold(): classification checks its domains again.
+    if (hold_hooks_.parked) hold_hooks_.parked(it->second.envelope);
+    return;
+  }
   enqueue(it->second);
 }
 
 void DeliveryEngine::enqueue(QueuedMessage& message) {
-  if (message.envelope.hold_for_dns && classifier_) {
-    // Its sender domain could not be checked at arrival: check again first.
-    asio::co_spawn(io_, recheck_hold(message.envelope.queue_id), asio::detached);
-    return;
-  }
   int64_t now = std::time(nullptr);
   for (auto& [domain, recipients] : pending_by_domain(message.envelope)) {
     int64_t due = 0;
@@ -109,50 +105,18 @@ void DeliveryEngine::enqueue(QueuedMessage& message) {
   }
 }
 
-asio::awaitable<void> DeliveryEngine::recheck_hold(std::string queue_id) {
-  for (;;) {
-    auto it = messages_.find(queue_id);
-    if (it == messages_.end() || stopping_) co_return;
-    Envelope envelope = it->second.envelope;
-    std::optional<std::string> first = spool_.read_chunk(queue_id, 0);  // the headers
-    std::string headers = first.value_or("");
-    std::vector<DomainCheck> checks =
-        co_await classifier_->check_domains(envelope, headers);
-    int64_t now = std::time(nullptr);
-    Decision decision = resolve_hold(envelope, checks, *config_, now);
-    it = messages_.find(queue_id);
-    if (it == messages_.end() || stopping_) co_return;
-    if (decision.action != Decision::Action::Hold) {
-      QueuedMessage& message = it->second;
-      message.envelope.hold_for_dns = false;
-      message.envelope.pool = decision.pool;
-      message.envelope.reasons = decision.reasons;
-      message.pool = pool_of(message.envelope);
-      spdlog::info("{}: sender domain checked again: pool={} reasons={}", queue_id, message.pool,
-                   decision.reasons_text());
-      // Durable, so `queue show` and a restart see the decision acted on. The
-      // delivery does not wait for it: a crash before it is written only
-      // repeats the check.
-      spool_.reclassify_async(queue_id, message.envelope.pool, message.envelope.reasons, false,
-                              [queue_id](std::error_code ec) {
-                                if (ec && ec != SpoolErrc::not_found)
-                                  spdlog::warn("{}: saving its decision: {}", queue_id, ec.message());
-                              });
-      enqueue(message);
-      co_return;
-    }
-    // Still unknown and young: ask again in a minute (the cache never keeps
-    // a failure, so this is a fresh lookup).
-    // Every 30 s, or sooner when dns_unknown_after_s is short, so a hold
-    // never lasts much past it.
-    uint32_t every = std::clamp<uint32_t>(config_->classify.dns_unknown_after_s / 2, 1,
-                                          kHoldRecheckSeconds);
-    auto wait = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(every));
-    hold_timers_[queue_id] = wait;  // stop() cancels it, so SIGTERM does not wait for it
-    boost::system::error_code ec;
-    co_await wait->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    hold_timers_.erase(queue_id);
-  }
+bool DeliveryEngine::release_hold(const std::string& queue_id, const std::string& pool,
+                                  const std::vector<std::string>& reasons) {
+  auto it = messages_.find(queue_id);
+  if (it == messages_.end() || it->second.deleted || !it->second.envelope.hold_for_dns)
+    return false;
+  QueuedMessage& message = it->second;
+  message.envelope.hold_for_dns = false;
+  message.envelope.pool = pool;
+  message.envelope.reasons = reasons;
+  message.pool = pool_of(message.envelope);
+  enqueue(message);
+  return true;
 }
 
 void DeliveryEngine::schedule(Job job, int64_t due_unix) {
@@ -250,7 +214,6 @@ void DeliveryEngine::drop_jobs(const std::string& queue_id) {
 void DeliveryEngine::stop() {
   stopping_ = true;
   tick_.cancel();
-  for (const auto& [id, timer] : hold_timers_) timer->cancel();
   for (auto& [key, dest] : destinations_) {
     for (auto& idle : dest->idle) idle->timer.cancel();
     dest->idle.clear();

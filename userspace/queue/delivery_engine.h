@@ -44,7 +44,6 @@ namespace poolgate {
 
 class Spool;
 class SmtpClient;
-class Classifier;
 
 // Recipients' final or retry outcomes, since start.
 struct OutcomeCounts {
@@ -82,9 +81,21 @@ class DeliveryEngine : public QueueControl {
   void start(std::vector<Envelope> recovered);
   // A message that just became durable.
   void add(Envelope envelope);
-  // Held messages (sender domain unverified) are checked again with it
-  // before delivery; without one they go out as stored.
-  void set_classifier(Classifier* classifier) { classifier_ = classifier; }
+  // A held message (Envelope::hold_for_dns: its sender domain could not be
+  // checked at arrival) is parked: listed, counted, deletable and bounceable,
+  // but never scheduled. Classification checks it again (the daemon wires
+  // classify/hold_rechecker.h to these hooks) and hands it back with
+  // release_hold().
+  struct HoldHooks {
+    std::function<void(const Envelope&)> parked;             // a held message was added
+    std::function<bool(const std::string& queue_id)> retry;  // `queue retry` of one: check now
+  };
+  void set_hold_hooks(HoldHooks hooks) { hold_hooks_ = std::move(hooks); }
+  // Its domains are settled: deliver it through `pool` (the decision, already
+  // written to the spool). false: ignored, the message is no longer queued
+  // (deleted, bounced) or not held.
+  bool release_hold(const std::string& queue_id, const std::string& pool,
+                    const std::vector<std::string>& reasons);
   // A reload (SIGHUP): new pools, weights, delivery limits and retry times
   // apply to connections opened from now on; open ones finish with what they
   // have. `config` must outlive the engine's use of it (the daemon keeps
@@ -119,8 +130,6 @@ class DeliveryEngine : public QueueControl {
   // Scheduling (delivery_engine.cpp).
   void enqueue(QueuedMessage& message);
   void schedule(Job job, int64_t due_unix);
-  boost::asio::awaitable<void> recheck_hold(std::string queue_id);
-  static constexpr uint32_t kHoldRecheckSeconds = 30;
   Destination& destination(const DestinationKey& key);
   std::shared_ptr<Destination> destination_ptr(const DestinationKey& key);
   void kick(Destination& dest);
@@ -166,7 +175,7 @@ class DeliveryEngine : public QueueControl {
   Spool& spool_;
   DnsLookup& dns_;
   IsLocal is_local_;
-  Classifier* classifier_ = nullptr;
+  HoldHooks hold_hooks_;
   RetryPolicy retry_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::map<std::string, std::shared_ptr<SourcePicker>> pickers_;  // by pool name
@@ -174,9 +183,6 @@ class DeliveryEngine : public QueueControl {
   std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
   std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)
   std::set<std::string> suspended_;       // domains
-  // recheck_hold() waits, by queue id: stop() cancels them all, `queue retry`
-  // one (check the held message's domains again now).
-  std::map<std::string, std::shared_ptr<boost::asio::steady_timer>> hold_timers_;
   std::mt19937 rng_;
   boost::asio::steady_timer tick_;
   uint32_t connections_ = 0;

@@ -11,9 +11,8 @@ namespace poolgate {
 std::string DeliveryEngine::retry(const std::string& queue_id) {
   auto it = messages_.find(queue_id);
   if (it == messages_.end()) return "no message " + queue_id + " in the queue";
-  if (auto held = hold_timers_.find(queue_id); held != hold_timers_.end()) {
+  if (it->second.envelope.hold_for_dns && hold_hooks_.retry && hold_hooks_.retry(queue_id)) {
     // Held for DNS: "retry" means look its sender domains up again now.
-    held->second->cancel();
     spdlog::info("{}: retry requested by operator (held: sender domains checked again now)",
                  queue_id);
     return "";

@@ -3,7 +3,8 @@
 // the sender, and the durable record of all of it in the spool.
 #include "queue/delivery_engine.h"
 
-#include "relay/spool_commit.h"
+#include "mail/pool_names.h"
+#include "spool/spool_commit.h"
 #include "spool/errors.h"
 #include "spool/spool.h"
 
@@ -167,7 +168,7 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   if (!notice) co_return;  // NOTIFY=NEVER, or a bounce about a bounce
   // Our own bounces are NDRs like any other: the high-risk pool, with the
   // reason on record for `queue show`.
-  notice->envelope.pool = "high-risk";
+  notice->envelope.pool = kHighRiskPool;
   notice->envelope.reasons = {"ndr:generated"};
   Envelope envelope = notice->envelope;
   envelope.size = notice->content.size();

@@ -4,7 +4,7 @@
 #include "relay/session.h"
 
 #include "classify/classifier.h"  // NOLINT: after session.h, which it completes
-#include "relay/spool_commit.h"
+#include "spool/spool_commit.h"
 #include "smtp/ehlo.h"
 
 #include <spdlog/spdlog.h>

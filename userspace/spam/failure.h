@@ -4,7 +4,7 @@
 // scanner is configured.
 #pragma once
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "config/config.h"
 
 #include <boost/system/error_code.hpp>

@@ -7,7 +7,7 @@
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "spam/failure.h"
 #include "spam/scan_limit.h"
 

@@ -12,7 +12,7 @@
 //   anything else -> Failed (an action poolgate does not know).
 #pragma once
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "mail/envelope.h"
 
 #include <string>

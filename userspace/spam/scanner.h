@@ -8,7 +8,7 @@
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 #include "config/config.h"
 #include "mail/envelope.h"
 

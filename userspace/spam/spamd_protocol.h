@@ -18,7 +18,7 @@
 // line: ..."); spamd closes the connection after its reply.
 #pragma once
 
-#include "classify/verdicts.h"
+#include "mail/verdicts.h"
 
 #include <string>
 #include <string_view>

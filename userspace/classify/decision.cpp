@@ -1,4 +1,4 @@
-#include "classify/verdicts.h"
+#include "classify/decision.h"
 
 namespace poolgate {
 

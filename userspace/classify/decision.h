@@ -1,11 +1,13 @@
-// What each classification rule found about one message (the facts), and the
+// What the classification rules found about one message (the facts), and the
 // decision made from them: the pool, every reason, and what the relay answers.
 // The rules (ndr_detect, sender domain check, spam scanner, sender limits)
-// each fill their part of Facts; decide() (decide.h) alone turns Facts into a
-// Decision, so precedence lives in one place and a table test can drive it.
+// each fill their part of Facts with the verdicts of mail/verdicts.h;
+// decide() (decide.h) alone turns Facts into a Decision, so precedence lives
+// in one place and a table test can drive it.
 #pragma once
 
-#include "config/config.h"
+#include "mail/pool_names.h"
+#include "mail/verdicts.h"
 #include "smtp/reply.h"
 
 #include <cstdint>
@@ -14,34 +16,6 @@
 #include <vector>
 
 namespace poolgate {
-
-// Whether a sender domain exists for mail: an MX or an A record (AAAA too
-// when check_aaaa). NXDOMAIN and NODATA are None; a timeout or SERVFAIL is
-// Unknown, never None.
-enum class DomainStatus { Exists, None, Unknown };
-
-struct DomainCheck {
-  std::string role;    // "sender" (envelope) or "from" (From: header)
-  std::string domain;  // lower case
-  DomainStatus status = DomainStatus::Unknown;
-  std::string detail;  // for logs: "MX nxdomain, A nxdomain"
-};
-
-struct SpamVerdict {
-  enum class Status { NotScanned, Clean, Spam, Failed };
-  Status status = Status::NotScanned;
-  std::string scanner;  // "spamd", "rspamd", "header"
-  double score = 0;
-  double required = 0;
-  std::string detail;  // Failed: why (timeout, connection refused, garbage)
-};
-
-struct LimitVerdict {
-  // One entry per limit reached: "limit:external-per-hour 501>500".
-  std::vector<std::string> exceeded;
-  LimitAction action = LimitAction::HighRisk;
-  bool blocked = false;  // the sender is blocked (block-for-today / block) before this message
-};
 
 struct Facts {
   std::optional<std::string> ndr;  // "ndr:null-sender", "ndr:delivery-status", "ndr:auto-replied"
@@ -62,7 +36,7 @@ struct Decision {
     Reject,    // answer `reply` (5xx): the sender is blocked by the limits
   };
   Action action = Action::Accept;
-  std::string pool = "normal";
+  std::string pool{kNormalPool};
   std::vector<std::string> reasons;  // every rule that fired, in precedence order; empty = clean
   Reply reply;                 // TempFail/Reject only
 

@@ -1,7 +1,8 @@
-// Awaits a spool commit from a session coroutine: the spool's committer thread
-// completes it, and the completion is posted back to the session's executor,
-// so the event loop never blocks on fsync while other sessions share the sync
-// (group commit).
+// Awaits a spool commit from a coroutine (a relay session storing a message,
+// the delivery engine storing a DSN): the spool's committer thread completes
+// it, and the completion is posted back to the coroutine's executor, so the
+// event loop never blocks on fsync while other writers share the sync (group
+// commit).
 #pragma once
 
 #include "spool/spool.h"

@@ -1,4 +1,4 @@
-#include "relay/spool_commit.h"
+#include "spool/spool_commit.h"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
