@@ -3,7 +3,6 @@
 #include "queue/delivery_engine.h"
 
 #include "delivery/client_options.h"
-#include "spool/errors.h"
 #include "spool/spool.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -54,9 +53,10 @@ void DeliveryEngine::reconfigure(const Config& config) {
 }
 
 const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
-  // The classifier's decision (bounces, RFC 5321 4.5.5, are high-risk there,
-  // and the engine's own DSNs carry that decision from send_dsn()), when the message has one and its pool still
-  // exists (a reload may have removed it: then the default, not a dead end).
+  // The classifier's decision (it sends bounces, RFC 5321 4.5.5, to the
+  // high-risk pool; the engine's own DSNs carry that decision from
+  // send_dsn()), when the message has one and its pool still exists (a
+  // reload may have removed it: then the default, not a dead end).
   if (!envelope.pool.empty() && config_->find_pool(envelope.pool)) return envelope.pool;
   return config_->classify.default_pool;
 }
