@@ -41,12 +41,6 @@ std::string joined(const std::vector<T>& items) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += item + ",";
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> restart_only_changes(const Config& running, const Config& next) {
