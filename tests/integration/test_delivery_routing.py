@@ -2,7 +2,7 @@
 engine: `poolgate run` in the gateway delivers to aiosmtpd peers behind the
 data plane, dnsmasq answers (or fails to), and each test checks where the
 message went, what the queue says, what the relay logged and which DSNs the
-sender got.
+sender got. Also what a next hop is sent of a Postfix SMTPUTF8 ORCPT.
 
 One MailWorld for the class: every test uses its own recipient local part and
 sender, and its own domains where a destination's state could leak between
@@ -31,18 +31,23 @@ ZONE["mx"] += [
     ("partial.example", 10, "mx.broken.example"), ("partial.example", 20, "mx2.example.net"),
     # Both MX hosts refuse us: a blocklist 554 greeting, then 5xx to EHLO and HELO.
     ("refusing.example", 10, "mx.blocked.example"), ("refusing.example", 20, "mx.noehlo.example"),
+    ("utf8.example", 10, "mx.utf8.example"),
 ]
 ZONE["a"] += [("mx2.down.example", "203.0.113.29"),
               # A trap: a relay that took the null MX for "no MX" would fall back
               # to the domain's own address (mx1) and deliver there.
               ("nomail.example", "203.0.113.25"),
-              ("mx.blocked.example", "203.0.113.30"), ("mx.noehlo.example", "203.0.113.31")]
+              ("mx.blocked.example", "203.0.113.30"), ("mx.noehlo.example", "203.0.113.31"),
+              ("mx.utf8.example", "203.0.113.32")]
 PEERS = DEFAULT_PEERS + [
     {"name": "blocked", "address": "203.0.113.30", "kind": "scripted",
      "args": ["--greeting", "554 5.7.1 Service unavailable; Client host [198.51.100.10] "
                             "blocked using zen.spamhaus.org"]},
     {"name": "noehlo", "address": "203.0.113.31", "kind": "scripted",
      "args": ["--reply", "EHLO=550 5.7.1 Access denied", "--reply", "HELO=550 5.7.1 Access denied"]},
+    # Records each RCPT's parameters as sent.
+    {"name": "utf8", "address": "203.0.113.32", "kind": "scripted",
+     "args": ["--extensions", "PIPELINING,8BITMIME,ENHANCEDSTATUSCODES,DSN,SMTPUTF8"]},
 ]
 UNREACHABLE = ["203.0.113.27", "203.0.113.29"]  # ICMP unreachable at once
 BLACKHOLE = ["203.0.113.28"]                      # silently lost: connect timeout
@@ -310,6 +315,17 @@ class DeliveryRouting(unittest.TestCase):
         self.assertEqual(list(got), ["mx2"])
         self.wait(qid, lambda: self.show(qid) is None, 10, "the message removed")
         self.assertEqual(self.dsns(sender), [])
+
+    # --- what the next hop is sent ----------------------------------------------
+    def test_postfix_utf8_orcpt_passes_on_unchanged(self):
+        # Postfix 3.7's RCPT for an SMTPUTF8 recipient without a client ORCPT.
+        rcpt, orcpt = "zoë@utf8.example", "ORCPT=rfc822;zo+C3+AB@utf8.example"
+        qid = self.mw.submit("utf8-from@example.org", [rcpt], BODY.format("utf8"),
+                             mail_options=["SMTPUTF8"], rcpt_options=[orcpt])
+        got = self.wait(qid, lambda: self.received(rcpt), 15, "delivery to mx.utf8.example")
+        (message,) = got["utf8"]
+        self.assertEqual(message["rcpt_options"], [[orcpt]])
+        self.assertIn("SMTPUTF8", message["mail_options"])
 
     # --- one message, three fates ----------------------------------------------
     def test_mixed_recipients_each_get_their_outcome(self):
