@@ -2,7 +2,7 @@
 engine: `poolgate run` in the gateway delivers to aiosmtpd peers behind the
 data plane, dnsmasq answers (or fails to), and each test checks where the
 message went, what the queue says, what the relay logged and which DSNs the
-sender got.
+sender got. Also what a next hop is sent of a Postfix SMTPUTF8 ORCPT.
 
 One MailWorld for the class: every test uses its own recipient local part and
 sender, and its own domains where a destination's state could leak between
@@ -16,7 +16,7 @@ import time
 import unittest
 
 import pgtest
-from poolgate_test.mailworld import DEFAULT_DNS, MailWorld, dsn_report
+from poolgate_test.mailworld import DEFAULT_DNS, DEFAULT_PEERS, MailWorld, dsn_report
 
 ZONE = {kind: list(records) for kind, records in DEFAULT_DNS.items()}
 ZONE["mx"] += [
@@ -29,11 +29,26 @@ ZONE["mx"] += [
     # The MX answer is fine; the address lookups of its host fail.
     ("slowhost.example", 10, "mx.slow.example"),
     ("partial.example", 10, "mx.broken.example"), ("partial.example", 20, "mx2.example.net"),
+    # Both MX hosts refuse us: a blocklist 554 greeting, then 5xx to EHLO and HELO.
+    ("refusing.example", 10, "mx.blocked.example"), ("refusing.example", 20, "mx.noehlo.example"),
+    ("utf8.example", 10, "mx.utf8.example"),
 ]
 ZONE["a"] += [("mx2.down.example", "203.0.113.29"),
               # A trap: a relay that took the null MX for "no MX" would fall back
               # to the domain's own address (mx1) and deliver there.
-              ("nomail.example", "203.0.113.25")]
+              ("nomail.example", "203.0.113.25"),
+              ("mx.blocked.example", "203.0.113.30"), ("mx.noehlo.example", "203.0.113.31"),
+              ("mx.utf8.example", "203.0.113.32")]
+PEERS = DEFAULT_PEERS + [
+    {"name": "blocked", "address": "203.0.113.30", "kind": "scripted",
+     "args": ["--greeting", "554 5.7.1 Service unavailable; Client host [198.51.100.10] "
+                            "blocked using zen.spamhaus.org"]},
+    {"name": "noehlo", "address": "203.0.113.31", "kind": "scripted",
+     "args": ["--reply", "EHLO=550 5.7.1 Access denied", "--reply", "HELO=550 5.7.1 Access denied"]},
+    # Records each RCPT's parameters as sent.
+    {"name": "utf8", "address": "203.0.113.32", "kind": "scripted",
+     "args": ["--extensions", "PIPELINING,8BITMIME,ENHANCEDSTATUSCODES,DSN,SMTPUTF8"]},
+]
 UNREACHABLE = ["203.0.113.27", "203.0.113.29"]  # ICMP unreachable at once
 BLACKHOLE = ["203.0.113.28"]                      # silently lost: connect timeout
 BODY = "Subject: routing {0}\r\nMessage-ID: <{0}@example.org>\r\n\r\nbody of {0}\r\n"
@@ -44,8 +59,9 @@ class DeliveryRouting(unittest.TestCase):
     def setUpClass(cls):
         # A long lifetime: a deferred message must never expire (4.4.7 bounce)
         # while the class runs, however loaded the machine is.
-        cls.mw = MailWorld(pgtest.poolgate(), tag="dr", dns=ZONE, unreachable=UNREACHABLE,
-                           blackhole=BLACKHOLE, delivery={"max_lifetime_s": 600})
+        cls.mw = MailWorld(pgtest.poolgate(), tag="dr", dns=ZONE, peers=PEERS,
+                           unreachable=UNREACHABLE, blackhole=BLACKHOLE,
+                           delivery={"max_lifetime_s": 600})
 
     @classmethod
     def tearDownClass(cls):
@@ -229,6 +245,29 @@ class DeliveryRouting(unittest.TestCase):
         self.assert_still_queued(qid, "alldown")
         self.assert_no_dsn(qid, sender)
 
+    def test_every_mx_refusing_at_greeting_or_ehlo_stays_deferred(self):
+        # A 5xx greeting (a blocklist) or 5xx to EHLO and HELO refuses the
+        # connection, not the recipient: the next MX is tried, then the
+        # recipient waits for its retry, shown as a 4xx; never a bounce.
+        qid, sender, (rcpt,) = self.send("refused", "refusing.example")
+        recipient = self.wait_state(qid, rcpt, "deferred", attempts=2)
+        self.assertEqual(recipient["last_reply"], "451 4.7.1 Access denied (was 550 5.7.1)")
+        lines = self.log(qid)
+        hops = [m.group(1) for line in lines
+                for m in [re.search(r" mx=(\S+) relay=\S+ source=\S+ mark=\S+: 5", line)] if m]
+        self.assertEqual(hops[:2], ["mx.blocked.example", "mx.noehlo.example"], "\n".join(lines))
+        self.assertTrue([line for line in lines if "mx=mx.blocked.example" in line
+                         and "554 5.7.1 Service unavailable" in line], "\n".join(lines))
+        self.assertTrue([line for line in lines if f"to=<{rcpt}>" in line
+                         and "stage=hello status=deferred (451 4.7.1 Access denied" in line],
+                        "\n".join(lines))
+        self.assertFalse([line for line in lines if "status=bounced" in line])
+        for peer in ("blocked", "noehlo"):
+            self.assertTrue(self.mw.peer_connections(peer), f"{peer} never tried")
+            self.assertEqual(self.mw.peer_messages(peer), [])
+        self.assert_still_queued(qid, "refused")
+        self.assert_no_dsn(qid, sender)
+
     def test_blackholed_mx_times_out_and_stays_deferred(self):
         start = time.monotonic()
         qid, sender, (rcpt,) = self.send("hole", "hole.example")
@@ -276,6 +315,17 @@ class DeliveryRouting(unittest.TestCase):
         self.assertEqual(list(got), ["mx2"])
         self.wait(qid, lambda: self.show(qid) is None, 10, "the message removed")
         self.assertEqual(self.dsns(sender), [])
+
+    # --- what the next hop is sent ----------------------------------------------
+    def test_postfix_utf8_orcpt_passes_on_unchanged(self):
+        # Postfix 3.7's RCPT for an SMTPUTF8 recipient without a client ORCPT.
+        rcpt, orcpt = "zoë@utf8.example", "ORCPT=rfc822;zo+C3+AB@utf8.example"
+        qid = self.mw.submit("utf8-from@example.org", [rcpt], BODY.format("utf8"),
+                             mail_options=["SMTPUTF8"], rcpt_options=[orcpt])
+        got = self.wait(qid, lambda: self.received(rcpt), 15, "delivery to mx.utf8.example")
+        (message,) = got["utf8"]
+        self.assertEqual(message["rcpt_options"], [[orcpt]])
+        self.assertIn("SMTPUTF8", message["mail_options"])
 
     # --- one message, three fates ----------------------------------------------
     def test_mixed_recipients_each_get_their_outcome(self):

@@ -120,6 +120,21 @@ class RelayProtocol(unittest.TestCase):
         # without SMTPUTF8 a non-ASCII address is refused (RFC 6531 3.5)
         self.assertEqual(session.command("MAIL FROM:<jörg@example.com>")[0], 550)
 
+    def test_postfix_smtputf8_orcpt_is_accepted_and_stored(self):
+        # Postfix 3.7 relaying to a UTF-8 recipient without a client ORCPT sends
+        # exactly this RCPT: the address as rfc822 xtext of its UTF-8 octets.
+        session = greet(self.relay)
+        self.assertEqual(session.command("MAIL FROM:<pfx@example.com> SMTPUTF8")[0], 250)
+        code, text = session.command("RCPT TO:<zoë@example.net> "
+                                     "ORCPT=rfc822;zo+C3+AB@example.net")
+        self.assertEqual(code, 250, text)
+        session.command("DATA")
+        self.assertEqual(session.command("Subject: utf8\r\n\r\nbody\r\n.")[0], 250)
+        message = [m for m in self.relay.queue() if m["sender"] == "pfx@example.com"][0]
+        (rcpt,) = message["recipients"]
+        self.assertEqual(rcpt["address"], "zoë@example.net")
+        self.assertEqual(rcpt["orcpt"], "rfc822;zoë@example.net")
+
     def test_other_commands(self):
         session = greet(self.relay)
         self.assertEqual(session.command("VRFY postmaster")[0], 252)

@@ -7,8 +7,13 @@
                             message (high-risk, limit:messages-per-minute)
     an invalid config       refused and logged; the daemon keeps running the
                             previous one; the refusal is counted in /metrics
+    [relay] keys            new sessions take the new max_message_size (EHLO
+                            SIZE, 552), max_recipients (452), bare_newline,
+                            max_connections (421), hostname; an open session
+                            keeps its own; relay.listen is logged restart-only
 """
 import signal
+import smtplib
 import unittest
 
 import pgtest
@@ -79,6 +84,59 @@ class Reload(unittest.TestCase):
         wait_for(lambda: f"{qid}: classified pool=high-risk" in mw.relay_log(), 10,
                  "the second message over the new limit")
         self.assertIn("limit:messages-per-minute 2>1", mw.relay_log())
+
+    def test_relay_keys_follow_for_new_sessions(self):
+        mw = self.mw
+        old = mw.relay.smtp()
+        old.ehlo("client.example.com")
+        self.assertEqual(old.esmtp_features["size"], "36700160")
+        mw.relay_overrides.update({
+            "hostname": '"relay2.example.com"', "max_message_size": "20000",
+            "max_recipients": "100", "bare_newline": '"normalize"', "max_connections": "2",
+            "listen": '["127.0.0.1:2525", "[::1]:2525", "198.51.100.1:2525", "127.0.0.1:2526"]'})
+        mw.write_delivery_config()
+        self.reload()
+        # The session open across the reload keeps the limits it began with.
+        old.ehlo("client.example.com")
+        self.assertEqual(old.esmtp_features["size"], "36700160")
+        new = mw.relay.smtp()
+        new.ehlo("client.example.com")
+        with self.subTest(key="hostname"):
+            self.assertTrue(new.ehlo_resp.startswith(b"relay2.example.com"), new.ehlo_resp)
+        with self.subTest(key="max_message_size"):
+            self.assertEqual(new.esmtp_features["size"], "20000")
+            self.assertEqual(new.mail("a@example.com", ["SIZE=30000"])[0], 552)
+            new.rset()
+            new.mail("a@example.com")
+            new.rcpt("big@example.net")
+            code, _ = new.data(body("big").encode() + (b"x" * 70 + b"\r\n") * 400)
+            self.assertEqual(code, 552)
+        with self.subTest(key="max_recipients"):
+            new.rset()
+            new.mail("a@example.com")
+            codes = [new.rcpt(f"r{i}@example.net")[0] for i in range(101)]
+            self.assertEqual(codes[:100], [250] * 100)
+            self.assertEqual(codes[100], 452)
+        with self.subTest(key="bare_newline"):
+            new.rset()
+            new.mail("a@example.com")
+            new.rcpt("bare@example.net")
+            self.assertEqual(new.docmd("DATA")[0], 354)
+            new.send(body("bare").encode() + b"bare\nline\r\n.\r\n")
+            self.assertEqual(new.getreply()[0], 250)
+            wait_for(lambda: messages_to(mw, "bare@example.net"), 20, "the bare LF message")
+        with self.subTest(key="max_connections"):
+            # old and new hold both slots.
+            with self.assertRaises(smtplib.SMTPConnectError) as refused:
+                mw.relay.smtp()
+            self.assertEqual(refused.exception.smtp_code, 421)
+        new.quit()
+        old.quit()
+        log = mw.relay_log()
+        self.assertIn("reload: relay.listen changed; it takes effect at the next restart", log)
+        for key in ("max_message_size", "max_recipients", "bare_newline", "max_connections",
+                    "hostname"):
+            self.assertNotIn(f"relay.{key} changed", log)
 
     def test_invalid_config_is_refused_and_the_old_one_kept(self):
         mw = self.mw

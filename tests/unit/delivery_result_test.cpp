@@ -40,6 +40,21 @@ TEST(DeliveryResult, LogLine) {
             "tls=none delay=1.25 stage=rcpt status=deferred (451 4.2.0 later)");
 }
 
+TEST(DeliveryResult, AsDeferralTurnsA5xxIntoA451KeepingTheText) {
+  Reply blocked{554, "5.7.1", {"mx.example.net Service unavailable;",
+                               "blocked using zen.spamhaus.org"}};
+  Reply shown = as_deferral(blocked);
+  EXPECT_EQ(shown.str(),
+            "451 4.7.1 mx.example.net Service unavailable; blocked using zen.spamhaus.org "
+            "(was 554 5.7.1)");
+  EXPECT_EQ(outcome_of(shown), Outcome::TempFail);
+  // No enhanced code (a greeting has none): X.0.0 of its class, then class 4.
+  EXPECT_EQ(as_deferral(Reply{550, "", {"go away"}}).str(), "451 4.0.0 go away (was 550 5.0.0)");
+  // A 4xx (or anything else) is already what it should be.
+  Reply later = make_reply(421, "4.3.2", "busy");
+  EXPECT_EQ(as_deferral(later), later);
+}
+
 TEST(DeliveryFwmarkCapability, NetAdminAlwaysSuffices) {
   EXPECT_FALSE(fwmark_capability_problem(bit(kNetAdmin), "5.10.0-28-amd64"));
   EXPECT_FALSE(fwmark_capability_problem(bit(kNetAdmin), "6.1.0-18-amd64"));

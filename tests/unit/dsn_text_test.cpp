@@ -144,6 +144,9 @@ TEST(DsnText, RecipientValues) {
   EXPECT_EQ(original_recipient_value("rfc822;", false), "");
   EXPECT_EQ(original_recipient_value("rfc822;x\r\n@y", false), "");
   EXPECT_EQ(original_recipient_value("utf-8;\xc3\xa9@y", false), "utf-8;\\x{E9}@y");
+  // Postfix's rfc822 ORCPT of a UTF-8 address: written as the utf-8 type.
+  EXPECT_EQ(original_recipient_value("rfc822;zo\xc3\xab@y", false), "utf-8;zo\\x{EB}@y");
+  EXPECT_EQ(original_recipient_value("rfc822;zo\xc3\xab@y", true), "utf-8;zo\xc3\xab@y");
 }
 
 TEST(DsnText, StatusCode) {

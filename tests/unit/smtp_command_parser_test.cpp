@@ -373,6 +373,24 @@ TEST(SmtpCommandParser, RcptParameterValues) {
   EXPECT_EQ(r.command.rcpt.orcpt(), "");
 }
 
+TEST(SmtpCommandParser, RcptOrcptXtextOfUtf8AsPostfixSendsIt) {
+  // Postfix 3.7, an SMTPUTF8 recipient without a client ORCPT: exactly this.
+  ParseOptions utf8;
+  utf8.smtputf8 = true;
+  auto r = parse_command("RCPT TO:<zo\xc3\xab@example.net> ORCPT=rfc822;zo+C3+AB@example.net",
+                         utf8);
+  ASSERT_TRUE(r.ok()) << r.error->str();
+  EXPECT_EQ(r.command.rcpt.orcpt_type, "rfc822");
+  EXPECT_EQ(r.command.rcpt.orcpt(), "rfc822;zo\xc3\xab@example.net");
+  check_all({
+      {"RCPT TO:<a@b.example> ORCPT=rfc822;zo+C3+AB@example.net", "ok"},
+      {"RCPT TO:<a@b.example> ORCPT=rfc822;zo+C3@example.net", "501 5.5.4"},      // cut short
+      {"RCPT TO:<a@b.example> ORCPT=rfc822;zo+C0+AB@example.net", "501 5.5.4"},   // overlong
+      {"RCPT TO:<a@b.example> ORCPT=rfc822;zo+FF@example.net", "501 5.5.4"},      // not UTF-8
+      {"RCPT TO:<a@b.example> ORCPT=x400;zo+C3+AB+7F@example.net", "501 5.5.4"},  // DEL
+  });
+}
+
 TEST(SmtpCommandParser, ErrorRepliesKeepTheVerb) {
   auto r = parse_command("MAIL FROM:bad");
   EXPECT_EQ(r.command.verb, Verb::Mail);

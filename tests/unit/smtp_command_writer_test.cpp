@@ -38,6 +38,11 @@ TEST(SmtpCommandWriter, RcptWithEveryParameter) {
             "RCPT TO:<c@d.example> NOTIFY=NEVER ORCPT=utf-8;j\xc3\xb6rg@example.com");
   EXPECT_EQ(format_rcpt("c@d.example", p, Capabilities{}, true), "RCPT TO:<c@d.example>");
   EXPECT_EQ(format_rcpt("c@d.example", RcptParams{}, hop, false), "RCPT TO:<c@d.example>");
+  // Postfix's rfc822 ORCPT of a UTF-8 address leaves as it came, xtext.
+  p.orcpt_type = "rfc822";
+  p.orcpt_address = "zo\xc3\xab@example.net";
+  EXPECT_EQ(format_rcpt("zo\xc3\xab@example.net", p, hop, true),
+            "RCPT TO:<zo\xc3\xab@example.net> NOTIFY=NEVER ORCPT=rfc822;zo+C3+AB@example.net");
 }
 
 TEST(SmtpCommandWriter, ParseOfFormatIsIdentity) {

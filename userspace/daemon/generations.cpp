@@ -52,8 +52,6 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
   const std::pair<const char*, std::function<std::string(const Config&)>> keys[] = {
       {"relay.listen", [](const Config& c) { return joined(c.relay.listen); }},
       {"relay.spool", [](const Config& c) { return c.relay.spool; }},
-      {"relay.hostname", [](const Config& c) { return c.relay.hostname; }},
-      {"relay.client_networks", [](const Config& c) { return joined(c.relay.client_networks); }},
       {"relay.tls_certificate", [](const Config& c) { return c.relay.tls_certificate + c.relay.tls_key; }},
       {"dns.servers", [](const Config& c) { return joined(c.dns.servers); }},
       {"kernel.pin_path", [](const Config& c) { return c.kernel.pin_path; }},

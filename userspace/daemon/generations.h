@@ -7,9 +7,11 @@
 // generation they started with, and a config is a few KiB, so keeping them
 // costs nothing and makes a reload safe without locks or copies.
 //
-// Some keys take effect only at a restart (listen addresses, spool, DNS
-// servers, the user, the pin path, the NDR surge windows): a reload that
-// changes them applies the rest and logs each one it could not.
+// Some keys take effect only at a restart (listen addresses, spool, the
+// relay's TLS files, DNS servers, the user, the pin path, the NDR surge
+// windows): a reload that changes them applies the rest and logs each one it
+// could not. Every other [relay] key applies to new sessions
+// (RelayServer::reconfigure).
 #pragma once
 
 #include "config/config.h"

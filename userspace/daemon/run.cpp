@@ -162,6 +162,7 @@ int run_daemon(const Config& initial, const RunOptions& options) {
     const Config& fresh = *next->config;
     for (const std::string& key : restart_only_changes(running, fresh))
       spdlog::warn("reload: {} changed; it takes effect at the next restart", key);
+    server.reconfigure(fresh.relay);
     engine.reconfigure(fresh);
     classifier.reconfigure(fresh, next->scanner.get());
     sender_limits.reconfigure(fresh.limits, fresh.relay.internal_domains);

@@ -41,6 +41,17 @@ Reply with_enhanced_code(Reply reply) {
   return reply;
 }
 
+Reply as_deferral(Reply reply) {
+  if (!reply.permanent()) return reply;
+  reply = with_enhanced_code(std::move(reply));
+  std::string was = "(was " + std::to_string(reply.code) + " " + reply.enhanced + ")";
+  if (reply.lines.empty()) reply.lines.push_back(was);
+  else reply.lines.back() += " " + was;
+  reply.code = 451;
+  reply.enhanced = "4" + reply.enhanced.substr(1);
+  return reply;
+}
+
 std::string log_line(const DeliveryRecord& record, std::string_view recipient,
                      const RecipientResult& result) {
   std::string_view status = result.outcome == Outcome::Delivered  ? "sent"

@@ -70,6 +70,14 @@ Outcome outcome_of(const Reply& reply);
 // undefined"), as Postfix does.
 Reply with_enhanced_code(Reply reply);
 
+// A 5xx that decides nothing about the recipients (a next hop refusing us at
+// its greeting or EHLO: "554 5.7.1 ... blocked using zen.spamhaus.org" is a
+// blocklist, not a verdict on the mail) shown as the deferral it is: 451 and
+// class 4 with subject and detail kept, the next hop's text kept, the original
+// code appended: "451 4.7.1 <text> (was 554 5.7.1)". Postfix defers the same
+// way (smtp_skip_5xx_greeting). Anything but a 5xx comes back unchanged.
+Reply as_deferral(Reply reply);
+
 // "to=<a@example.com> relay=203.0.113.25:25 source=198.51.100.10 mark=0x100
 // tls=... delay=0.35 stage=rcpt status=deferred (451 4.2.0 try later)"
 std::string log_line(const DeliveryRecord& record, std::string_view recipient,

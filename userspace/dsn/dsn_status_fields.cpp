@@ -44,6 +44,9 @@ std::string original_recipient_value(std::string_view orcpt, bool global) {
   std::string type = lower(orcpt.substr(0, semi));
   std::string_view address = orcpt.substr(semi + 1);
   if (!printable_ascii(type)) return "";
+  // A UTF-8 address of the rfc822 type (Postfix's xtext ORCPT of an SMTPUTF8
+  // recipient, smtp/esmtp_params.cpp) is what RFC 6533 3 calls utf-8.
+  if (type == "rfc822" && !is_ascii(address) && is_valid_utf8(address)) type = "utf-8";
   if (type == "utf-8") {
     if (!is_valid_utf8(address)) return "";
     return type + ";" + utf8_addr_encode(address, global);

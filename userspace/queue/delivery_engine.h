@@ -149,9 +149,10 @@ class DeliveryEngine : public QueueControl {
   boost::asio::awaitable<void> connection(std::shared_ptr<Destination> dest, Job first);
   boost::asio::awaitable<void> deliver_jobs(Destination& dest, SmtpClient& client,
                                             const std::string& mx_host, Job job);
-  // The job, and every other job ready for the destination, get `reply`:
-  // the destination is unusable now (DNS, no next hop answering).
-  void fail_destination(Destination& dest, Job job, const Reply& reply, bool from_peer,
+  // The job, and every other job ready for the destination, get `result`
+  // (its recipient index aside): the destination is unusable now (DNS, no
+  // next hop answering or every one refusing us).
+  void fail_destination(Destination& dest, Job job, const RecipientResult& result,
                         const Attempt& attempt);
   ClientOptions client_options(const Destination& dest, const PoolConfig& pool,
                                const std::string& mx_host) const;

@@ -46,8 +46,9 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
   const PoolConfig* pool = config_->find_pool(dest->key.pool);
   std::optional<Job> job = std::move(first);
   if (!pool) {
-    fail_destination(*dest, std::move(*job),
-                     make_reply(451, "4.3.5", "no pool named " + dest->key.pool), false, {});
+    Reply reply = make_reply(451, "4.3.5", "no pool named " + dest->key.pool);
+    fail_destination(*dest, std::move(*job), {0, Outcome::TempFail, reply, Stage::Connect, false},
+                     {});
   } else {
     // Shared: a reload replaces pickers_, this connection keeps its own.
     std::shared_ptr<SourcePicker> picker_ref = pickers_.at(pool->name);
@@ -57,7 +58,8 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
         co_await resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
     if (plan.status != PlanStatus::Ok) {
       spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain, plan.detail);
-      fail_destination(*dest, std::move(*job), plan.reply, false, {});
+      fail_destination(*dest, std::move(*job),
+                       {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false}, {});
       job.reset();
     }
     std::optional<ConnectionFailure> last_failure;
@@ -87,13 +89,18 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     if (job) {
       // No next hop took a connection: the destination is down for now, so
       // everything ready for it waits (as Postfix marks a dead destination)
-      // instead of each job paying the connect timeouts again.
-      Reply reply = last_failure ? last_failure->reply
-                                       : make_reply(451, "4.4.4",
-                                                          "no usable next hop for " +
-                                                              dest->key.domain);
-      fail_destination(*dest, std::move(*job), reply, last_failure && last_failure->from_peer,
-                       last_attempt);
+      // instead of each job paying the connect timeouts again. Always a
+      // deferral: a next hop refusing the connection, even with a 5xx
+      // greeting or EHLO reply (a blocklisted source address), says nothing
+      // about the recipients (smtp_client.h), and another attempt may come
+      // from another address or reach another MX.
+      RecipientResult result{0, Outcome::TempFail,
+                             make_reply(451, "4.4.4", "no usable next hop for " + dest->key.domain),
+                             Stage::Connect, false};
+      if (last_failure)
+        result = {0, Outcome::TempFail, last_failure->reply, last_failure->stage,
+                  last_failure->from_peer};
+      fail_destination(*dest, std::move(*job), result, last_attempt);
     }
   }
   --dest->active;
@@ -152,12 +159,14 @@ asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest)
   co_return next_job(dest);
 }
 
-void DeliveryEngine::fail_destination(Destination& dest, Job job, const Reply& reply,
-                                      bool from_peer, const Attempt& attempt) {
+void DeliveryEngine::fail_destination(Destination& dest, Job job, const RecipientResult& result,
+                                      const Attempt& attempt) {
   for (std::optional<Job> current = std::move(job); current; current = next_job(dest)) {
     std::vector<RecipientResult> results;
-    for (size_t index : current->recipients)
-      results.push_back({index, outcome_of(reply), reply, Stage::Connect, from_peer});
+    for (size_t index : current->recipients) {
+      results.push_back(result);
+      results.back().recipient = index;
+    }
     record(*current, results, attempt);
   }
 }

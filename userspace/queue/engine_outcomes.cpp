@@ -72,6 +72,10 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
     if (raw.recipient >= envelope.recipients.size()) continue;
     RecipientResult result = raw;
     result.reply = with_enhanced_code(result.reply);
+    // A 5xx that only ended the connection (a refusing greeting, a failed
+    // RSET) is kept as its 4xx form, so `queue show`, the log and a delay
+    // DSN agree that the recipient waits.
+    if (result.outcome == Outcome::TempFail) result.reply = as_deferral(result.reply);
     Recipient& recipient = envelope.recipients[result.recipient];
     spdlog::info("{}: pool={} mx={} {}", envelope.queue_id, message.pool,
                  attempt.mx_host.empty() ? "none" : attempt.mx_host,

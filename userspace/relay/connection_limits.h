@@ -30,6 +30,12 @@ class ConnectionLimits {
 
   // nullptr when either limit is reached (the caller answers 421 4.7.0).
   std::unique_ptr<Slot> acquire(const boost::asio::ip::address& client);
+  // A reload: new maxima for the next acquire(); sessions already over them
+  // keep their slots and end on their own.
+  void set_limits(uint32_t total, uint32_t per_client) {
+    total_ = total;
+    per_client_ = per_client;
+  }
   uint32_t open() const { return open_; }
 
  private:

@@ -17,12 +17,16 @@ namespace poolgate {
 
 using asio::ip::tcp;
 
+namespace {
+uint32_t per_client_limit(const RelayConfig& config) {
+  return config.max_connections_per_client ? config.max_connections_per_client
+                                           : config.max_connections;
+}
+}  // namespace
+
 RelayServer::RelayServer(asio::io_context& io, const RelayConfig& config, Spool& spool,
                          asio::ssl::context* tls)
-    : io_(io),
-      limits_(config.max_connections, config.max_connections_per_client
-                                          ? config.max_connections_per_client
-                                          : config.max_connections) {
+    : io_(io), limits_(config.max_connections, per_client_limit(config)) {
   context_.config = &config;
   context_.spool = &spool;
   context_.tls = tls;
@@ -41,6 +45,11 @@ RelayServer::RelayServer(asio::io_context& io, const RelayConfig& config, Spool&
     spdlog::info("listening on {}:{}", endpoint.address().to_string(), endpoint.port());
     acceptors_.push_back(std::move(acceptor));
   }
+}
+
+void RelayServer::reconfigure(const RelayConfig& config) {
+  context_.config = &config;
+  limits_.set_limits(config.max_connections, per_client_limit(config));
 }
 
 std::vector<tcp::endpoint> RelayServer::local_endpoints() const {

@@ -29,6 +29,12 @@ class RelayServer {
   // Where accepted messages go once durable (the delivery engine).
   void on_queued(std::function<void(Envelope)> handler) { context_.on_queued = std::move(handler); }
   void set_classifier(Classifier* classifier) { context_.classifier = classifier; }
+  // A reload (SIGHUP): sessions accepted from now on take `config` (limits,
+  // timeouts, bare_newline, hostname, client_networks); open ones keep theirs.
+  // listen, spool and the TLS files stay as they were at start (restart-only,
+  // daemon/generations.h). `config` must outlive the server's use of it (the
+  // daemon keeps every generation).
+  void reconfigure(const RelayConfig& config);
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);

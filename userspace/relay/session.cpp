@@ -39,6 +39,7 @@ SmtpSession::SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, ui
                          std::unique_ptr<ConnectionLimits::Slot> slot)
     : channel_(std::move(socket)),
       context_(context),
+      config_(*context.config),
       id_(id),
       slot_(std::move(slot)),
       // The limit depends only on the extensions poolgate offers, not on state.
@@ -49,7 +50,7 @@ std::string SmtpSession::tag() const {
 }
 
 Capabilities SmtpSession::offered() const {
-  Capabilities caps = Capabilities::server_all(context_.config->max_message_size);
+  Capabilities caps = Capabilities::server_all(config_.max_message_size);
   caps.starttls = context_.tls != nullptr && !channel_.tls();
   return caps;
 }
@@ -94,7 +95,7 @@ asio::awaitable<std::optional<Line>> SmtpSession::read_line() {
     // The deadline covers the whole command line, not each read: a client that
     // trickles one byte at a time (slowloris) still runs out of time.
     if (!lines_.mid_line())
-      channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
+      channel_.set_deadline(std::chrono::seconds(config_.command_timeout_s));
     idle_ = !lines_.mid_line();
     bool ok = co_await fill();
     idle_ = false;
@@ -127,8 +128,8 @@ asio::awaitable<void> SmtpSession::watch(std::shared_ptr<SmtpSession> self) {
 asio::awaitable<void> SmtpSession::run() {
   auto self = shared_from_this();
   asio::co_spawn(co_await asio::this_coro::executor, watch(self), asio::detached);
-  channel_.set_deadline(std::chrono::seconds(context_.config->command_timeout_s));
-  const RelayConfig& config = *context_.config;
+  channel_.set_deadline(std::chrono::seconds(config_.command_timeout_s));
+  const RelayConfig& config = config_;
   auto client = channel_.remote_address();
 
   bool allowed = false;
@@ -186,7 +187,7 @@ asio::awaitable<void> SmtpSession::run() {
 
 asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   co_await reply(replies::start_data());
-  const RelayConfig& config = *context_.config;
+  const RelayConfig& config = config_;
   DataReaderOptions options;
   options.max_size = config.max_message_size;
   options.bare_newline = config.bare_newline;

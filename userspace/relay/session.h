@@ -84,6 +84,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
 
   SmtpChannel channel_;
   RelayContext& context_;
+  // The generation current when the session began (RelayServer::reconfigure):
+  // a SIGHUP changes the limits of new sessions, never an open one's midway.
+  const RelayConfig& config_;
   uint64_t id_;
   std::unique_ptr<ConnectionLimits::Slot> slot_;
   LineReader lines_;

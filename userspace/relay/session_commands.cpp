@@ -77,8 +77,8 @@ void SmtpSession::on_ehlo(const Command& command, bool esmtp, Reply& out) {
   helo_ = command.argument;
   esmtp_ = esmtp;
   greeted_ = true;
-  out = esmtp ? build_ehlo_reply(context_.config->hostname, offered())
-              : build_helo_reply(context_.config->hostname);
+  out = esmtp ? build_ehlo_reply(config_.hostname, offered())
+              : build_helo_reply(config_.hostname);
 }
 
 Reply SmtpSession::on_mail(const Command& command) {
@@ -87,7 +87,7 @@ Reply SmtpSession::on_mail(const Command& command) {
   if (context_.draining) return replies::shutting_down();
   const MailParams& params = command.mail;
   // RFC 1870 6.1: a declared size over the limit is refused before any data.
-  if (params.size && *params.size > context_.config->max_message_size)
+  if (params.size && *params.size > config_.max_message_size)
     return replies::size_exceeded();
   transaction_ = Transaction{command.path, params, {}};
   return replies::sender_ok();
@@ -95,7 +95,7 @@ Reply SmtpSession::on_mail(const Command& command) {
 
 Reply SmtpSession::on_rcpt(const Command& command) {
   if (!transaction_) return replies::bad_sequence("need MAIL command");
-  if (transaction_->recipients.size() >= context_.config->max_recipients)
+  if (transaction_->recipients.size() >= config_.max_recipients)
     return replies::too_many_recipients();
   Recipient recipient;
   recipient.address = command.path;
@@ -164,7 +164,7 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
   envelope.tls_cipher = channel_.tls_description();
   envelope.received_unix = std::time(nullptr);
 
-  std::string message = received_header(envelope, context_.config->hostname, esmtp_);
+  std::string message = received_header(envelope, config_.hostname, esmtp_);
   message.reserve(message.size() + content.size());
   message += content;
   content = std::string();  // free the copy before the commit waits

@@ -147,7 +147,13 @@ std::optional<Reply> parse_orcpt(std::optional<std::string_view> v, bool smtputf
   std::string_view encoded = v->substr(semi + 1);
   auto decoded = type == "utf-8" ? utf8_addr_decode(encoded, smtputf8) : xtext_decode(encoded);
   if (!decoded || decoded->empty()) return bad("Bad ORCPT parameter value");
-  bool clean = type == "utf-8" ? is_valid_utf8(*decoded) : printable_ascii(*decoded);
+  // Any type: UTF-8, not only ASCII. Postfix 3.7 (and Exim) send the UTF-8
+  // address of an SMTPUTF8 recipient as xtext of the rfc822 type,
+  // "ORCPT=rfc822;zo+C3+AB@example.net", and the recipient Postfix accepts it;
+  // refusing it bounced such mail. Stored decoded, it leaves as the same xtext
+  // (smtp/command_writer.cpp); a DSN names it as the utf-8 type it is
+  // (dsn/dsn_status_fields.cpp). Control characters are refused for any type.
+  bool clean = is_valid_utf8(*decoded);
   for (unsigned char c : *decoded) clean = clean && c >= 0x20 && c != 0x7f;
   if (!clean) return bad("Bad ORCPT parameter value");
   out.orcpt_type = std::move(type);
