@@ -122,3 +122,13 @@ TEST_F(HostCheck, ForeignRuleAndRouteSurviveApplyAndFlushAndAreReported) {
   EXPECT_EQ(found[0].key, "routing.rule_priority");
   EXPECT_EQ(found[1].key, "pool[0].table");
 }
+
+TEST_F(HostCheck, MissingInterfaceIsAWarning) {
+  Config config = parse_test_config(replace_once(kConfigText, "[\"pg0\"]", "[\"pg0\", \"nosuch0\"]"));
+  auto found = check_host(config);
+  ASSERT_EQ(found.size(), 1u) << all(found);
+  EXPECT_EQ(found[0].severity, Diagnostic::Severity::Warning);
+  EXPECT_EQ(found[0].key, "kernel.interfaces");
+  EXPECT_NE(found[0].message.find("interface nosuch0 does not exist"), std::string::npos)
+      << found[0].message;
+}
