@@ -13,6 +13,10 @@ namespace {
 
 inline constexpr int kExitStrictWarnings = 1;
 
+std::string count_of(size_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
 struct CheckConfigArgs {
   bool skip_host = false;
   bool strict = false;
@@ -40,22 +44,22 @@ int check_config(const std::string& path, const CheckConfigArgs& args) {
     }
   }
   if (!warnings.empty()) {
-    std::cerr << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+    std::cerr << count_of(warnings.size(), "warning")
               << (args.strict ? " (--strict: they fail the check)" : "") << ":\n";
     for (const Diagnostic* d : warnings) std::cerr << d->to_string() << "\n";
   }
   if (errors > 0) {
-    std::cerr << path << ": invalid: " << errors << (errors == 1 ? " error" : " errors") << ", "
-              << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings") << "\n";
+    std::cerr << path << ": invalid: " << count_of(errors, "error") << ", "
+              << count_of(warnings.size(), "warning") << "\n";
     return kExitInvalidConfig;
   }
   if (args.strict && !warnings.empty()) {
-    std::cerr << path << ": " << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+    std::cerr << path << ": " << count_of(warnings.size(), "warning")
               << ", which --strict does not allow\n";
     return kExitStrictWarnings;
   }
   std::cout << path << ": ok (" << checked->pools.size() << " pools";
-  if (!warnings.empty()) std::cout << ", " << warnings.size() << " warnings";
+  if (!warnings.empty()) std::cout << ", " << count_of(warnings.size(), "warning");
   std::cout << ")\n";
   return 0;
 }
