@@ -1,6 +1,6 @@
 // `poolgate check-config`: syntax, types, unknown keys, numbering (config/), then
 // what collides with the host's existing rules and tables (routing/host_check),
-// in one pass: every error is printed as found, the warnings again in a summary
+// in one pass: the errors are printed first, then the warnings in a summary
 // at the end, where a passing run cannot hide them above the "ok" line.
 #include "cli/commands.h"
 #include "routing/host_check.h"
