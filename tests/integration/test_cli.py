@@ -73,7 +73,7 @@ class Cli(unittest.TestCase):
         # The host's findings in the same run, in the summary at the end.
         self.assertRegex(result.stderr, r"(?m)^1 warning:\n.*: warning: pool\[1\]\.addresses\[0\]: "
                                         r".*203\.0\.113\.67")
-        self.assertRegex(result.stderr, r"invalid: \d+ errors, 1 warning\n$")
+        self.assertRegex(result.stderr, r"is invalid: \d+ errors, 1 warning\n$")
 
     def test_check_config_strict_fails_on_warnings(self):
         self.edit_config('interfaces = ["eth0"]', 'interfaces = ["eth0", "nosuch0"]')

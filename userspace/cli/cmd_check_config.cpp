@@ -49,12 +49,13 @@ int check_config(const std::string& path, const CheckConfigArgs& args) {
     for (const Diagnostic* d : warnings) std::cerr << d->to_string() << "\n";
   }
   if (errors > 0) {
-    std::cerr << path << ": invalid: " << count_of(errors, "error") << ", "
+    // Not "FILE:..." like a finding: scripts pick those out by the prefix.
+    std::cerr << "poolgate: " << path << " is invalid: " << count_of(errors, "error") << ", "
               << count_of(warnings.size(), "warning") << "\n";
     return kExitInvalidConfig;
   }
   if (args.strict && !warnings.empty()) {
-    std::cerr << path << ": " << count_of(warnings.size(), "warning")
+    std::cerr << "poolgate: " << path << " has " << count_of(warnings.size(), "warning")
               << ", which --strict does not allow\n";
     return kExitStrictWarnings;
   }
