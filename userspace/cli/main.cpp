@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.set_version_flag("--version", POOLGATE_VERSION);
   GlobalOptions options;
-  CLI::Option* config_option = app.add_option("-c,--config", options.config_path, "configuration file")
-      ->capture_default_str();
+  CLI::Option* config_option =
+      app.add_option("-c,--config", options.config_path, "configuration file")
+          ->capture_default_str();
 
   Runner run;
   register_check_config(app, options, run);
