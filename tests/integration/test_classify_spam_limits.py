@@ -11,7 +11,9 @@ offline `poolgate classify`:
                                  "block-for-today" -> 4th and later 550 5.1.8,
                                  `senders list` shows the block, `senders
                                  release` lifts it
-    poolgate classify < FILE:    pool and reasons for GTUBE / no-A-no-MX / clean
+    poolgate classify < FILE:    pool and reasons for GTUBE / no-A-no-MX / clean;
+                                 a blocked sender's refusal, from the spool's
+                                 counters, and nothing counted
 
 Recipients are at example.net (mx1, IPv4): the source address the peer saw
 tells the pool. Limits count per sender, so every test has its own senders.
@@ -252,6 +254,31 @@ class SenderLimits(WorldTest):
         self.assertIn("pool=normal", self.classified(qid))
         self.sent_from(qid, rcpt, "normal")
         self.assertEqual(messages_to(self.mw, "lim-block-4@example.net"), [])
+
+    def test_cli_classify_shows_a_block_and_counts_nothing(self):
+        self.restart("limits", action="block-for-today")
+        sender = "lim-cli@example.com"
+        text = body("ask", sender, "LIMCLI")
+
+        def classify():
+            return json.loads(self.mw.world.pg("classify", "--from", sender, "--rcpt",
+                                               "lim-cli-x@example.net", "--json",
+                                               input=text).stdout)
+        # Asked more often than the limit allows: never counted, so still clean.
+        for _ in range(5):
+            self.assertEqual(classify(), {"pool": "normal", "action": "accept", "reasons": []})
+        for n in range(1, 4):
+            self.mw.submit(sender, [f"lim-cli-{n}@example.net"], body(f"n{n}", sender, f"LIMCLI-{n}"))
+        code, reply = submit_refused(self.mw, sender, "lim-cli-4@example.net",
+                                     body("n4", sender, "LIMCLI-4"))
+        self.assertEqual(code, 550, reply)
+        # The daemon's decision, from the spool's counters (written a group
+        # commit later, hence the wait).
+        blocked = wait_for(lambda: (lambda d: d if d["action"] == "reject" else None)(classify()),
+                           5, "classify shows the block")
+        self.assertIn("5.1.8", blocked["reply"])
+        self.assertTrue(any("blocked" in r or "limit:" in r for r in blocked["reasons"]), blocked)
+        self.mw.world.pg("senders", "release", sender)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """The operator-facing commands in a gateway namespace: check-config exit codes
-and messages against a real host, routes apply/show/flush leaving the host as it
-was, stats without pins, and bpftool reading the pinned maps with named fields."""
+and messages against a real host (one pass, a warning summary, --strict),
+global options after the subcommand, usage errors (64), stats reading the
+config's pin path, routes apply/show/flush leaving the host as it was, stats
+without pins, and bpftool reading the pinned maps with named fields."""
 import json
 import re
 import unittest
@@ -61,6 +63,53 @@ class Cli(unittest.TestCase):
             self.assertRegex(result.stderr, r":3: routing\.rule_priority: .*10003")
         finally:
             self.world.gw.sh("ip", "rule", "del", "priority", "10003")
+
+    def test_check_config_reports_config_and_host_findings_in_one_pass(self):
+        self.edit_config("fwmark_mask = 0x0fff", "fwmark_mask = 0")
+        self.edit_config('"203.0.113.66"', '"203.0.113.67"')
+        result = self.world.pg("check-config", check=False)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertRegex(result.stderr, r":\d+: routing\.fwmark_mask: must not be 0")
+        # The host's findings in the same run, in the summary at the end.
+        self.assertRegex(result.stderr, r"(?m)^1 warning:\n.*: warning: pool\[1\]\.addresses\[0\]: "
+                                        r".*203\.0\.113\.67")
+        self.assertRegex(result.stderr, r"is invalid: \d+ errors, 1 warning\n$")
+
+    def test_check_config_strict_fails_on_warnings(self):
+        self.edit_config('interfaces = ["eth0"]', 'interfaces = ["eth0", "nosuch0"]')
+        plain = self.world.pg("check-config", check=False)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertRegex(plain.stderr, r"(?m)^1 warning:\n.*: warning: kernel\.interfaces: "
+                                       r"interface nosuch0 does not exist")
+        self.assertIn("ok (2 pools, 1 warning)", plain.stdout)
+        strict = self.world.pg("check-config", "--strict", check=False)
+        self.assertEqual(strict.returncode, 1, strict.stderr)
+        self.assertIn("--strict does not allow", strict.stderr)
+
+    def test_config_option_after_the_subcommand(self):
+        pg = pgtest.poolgate()
+        for args in (["check-config", "--config", self.world.config],
+                     ["check-config", "--no-host", "-c", self.world.config],
+                     ["routes", "show", "--config", self.world.config]):
+            with self.subTest(args=args):
+                result = self.world.gw.sh(pg, *args, check=False)
+                self.assertIn(result.returncode, (0, 3), result.stderr)
+                self.assertNotIn("not expected", result.stderr)
+
+    def test_usage_errors_exit_64(self):
+        pg = pgtest.poolgate()
+        for args in ([], ["check-config", "--bogus"], ["no-such-command"],
+                     ["queue", "show"], ["--config", self.world.config, "classify"]):
+            with self.subTest(args=args):
+                result = self.world.gw.sh(pg, *args, check=False)
+                self.assertEqual(result.returncode, 64, result.stderr)
+
+    def test_stats_takes_the_pin_path_from_the_config(self):
+        result = self.world.pg("stats", check=False)  # no pins yet: says where it looked
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"pinned at {self.world.pin_path}", result.stderr)
+        other = self.world.pg("stats", "--pin-path", "/sys/fs/bpf/pgtest-elsewhere", check=False)
+        self.assertIn("pinned at /sys/fs/bpf/pgtest-elsewhere", other.stderr)
 
     def test_routes_apply_twice_same_state_and_flush_restores(self):
         before = self.host_state()

@@ -151,6 +151,24 @@ TEST(Config, RulePriorityAndMirrorTable) {
   EXPECT_EQ(numeric.config->routing.mirror_table_id, 50u);
 }
 
+// A type error does not hide the semantic checks: one run, every error; but a
+// key that could not be read is not judged again by its default.
+TEST(Config, ReadingAndValidationErrorsInOnePass) {
+  std::string text = replace(kValid, "strict_smtp       = true", "strict_smtp = \"yes\"");
+  text = replace(text, "rule_priority = 10000", "rule_priority = 32760");
+  text = replace(text, "fwmark    = 0x200", "fwmark    = \"0x200\"");
+  LoadResult result = parse_config(text, "t.toml");
+  EXPECT_FALSE(result.config);
+  ASSERT_TRUE(result.with_errors);
+  std::string all;
+  for (const Diagnostic& d : result.diagnostics) all += d.to_string() + "\n";
+  EXPECT_NE(all.find("kernel.strict_smtp"), std::string::npos) << all;
+  EXPECT_NE(all.find("routing.rule_priority: the block 32760"), std::string::npos) << all;
+  size_t fwmark = 0;
+  for (const Diagnostic& d : result.diagnostics) fwmark += d.key == "pool[1].fwmark";
+  EXPECT_EQ(fwmark, 1u) << all;
+}
+
 TEST(Config, MissingFileIsAClearError) {
   LoadResult result = load_config("/nonexistent/poolgate.toml");
   ASSERT_EQ(result.diagnostics.size(), 1u);

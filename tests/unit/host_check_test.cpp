@@ -122,3 +122,18 @@ TEST_F(HostCheck, ForeignRuleAndRouteSurviveApplyAndFlushAndAreReported) {
   EXPECT_EQ(found[0].key, "routing.rule_priority");
   EXPECT_EQ(found[1].key, "pool[0].table");
 }
+
+TEST_F(HostCheck, MissingInterfaceIsAWarning) {
+  // pg0 exists in the private host; nosuch0 does not.
+  const Diagnostic only = [&] {
+    auto found = check_host(
+        parse_test_config(replace_once(kConfigText, "[\"pg0\"]", "[\"pg0\", \"nosuch0\"]")));
+    EXPECT_EQ(found.size(), 1u) << all(found);
+    return found.empty() ? Diagnostic{} : found.front();
+  }();
+  EXPECT_TRUE(only.severity == Diagnostic::Severity::Warning && only.key == "kernel.interfaces")
+      << only.to_string();
+  EXPECT_EQ(only.message,
+            "interface nosuch0 does not exist on this host; `poolgate run` and `bpf attach` will "
+            "fail until it does");
+}

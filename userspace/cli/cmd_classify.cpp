@@ -1,12 +1,19 @@
 // `poolgate classify --from ADDR --rcpt ADDR [--client IP] < message.eml`: the
 // classification pipeline offline, so an operator can ask "why would this go
-// high-risk?". Same rules, resolver and scanner as the daemon; the sender
-// limits are not counted (asking must not use up anyone's quota).
+// high-risk?". Same rules, resolver, scanner and sender limits as the daemon:
+// the limits start from the spool's counters (as `senders list` reads them
+// without a daemon, which may trail a running daemon's by one group commit),
+// so a blocked or over-limit sender gets the daemon's decision; the message is
+// counted in a copy that is thrown away, never in the spool (asking must not
+// use up anyone's quota).
 #include "classify/classifier.h"
 #include "cli/commands.h"
 #include "common/operator_error.h"
 #include "dns/dns_caching_resolver.h"
 #include "dns/dns_resolver.h"
+#include "limits/sender_limits.h"
+#include "limits/spool_counter_store.h"
+#include "spool/spool.h"
 #include "spam/scanner.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <filesystem>
+#include <map>
 #include <iostream>
 #include <iterator>
 
@@ -40,6 +49,38 @@ std::string read_message(std::istream& in) {
   return out;
 }
 
+// The spool's sender records, copied into memory: SenderLimits counts the
+// message here as the daemon would, and the count dies with the command.
+class ScratchCounterStore : public CounterStore {
+ public:
+  explicit ScratchCounterStore(std::vector<std::pair<std::string, SenderState>> states)
+      : states_(states.begin(), states.end()) {}
+  SenderState load(const std::string& sender) override {
+    auto it = states_.find(sender);
+    return it == states_.end() ? SenderState{} : it->second;
+  }
+  void save(const std::string& sender, const SenderState& state) override {
+    states_[sender] = state;
+  }
+  std::vector<std::pair<std::string, SenderState>> list() const override {
+    return {states_.begin(), states_.end()};
+  }
+  void erase(const std::string& sender) override { states_.erase(sender); }
+
+ private:
+  std::map<std::string, SenderState> states_;
+};
+
+// Read-only (beside a running daemon too); no spool yet means no counts yet.
+std::vector<std::pair<std::string, SenderState>> spool_sender_states(const std::string& spool) {
+  std::error_code ec;
+  if (!std::filesystem::exists(spool, ec)) return {};
+  std::vector<std::string> problems;
+  auto states = read_sender_states(*Spool::open_read_only(spool), &problems);
+  for (const std::string& problem : problems) std::cerr << "poolgate: skipped: " << problem << "\n";
+  return states;
+}
+
 int classify_offline(const Config& config, const ClassifyArgs& args) {
   Envelope envelope;
   envelope.queue_id = "(classify)";
@@ -55,7 +96,9 @@ int classify_offline(const Config& config, const ClassifyArgs& args) {
   CachingResolver dns(resolver, CachePolicy::from(config.dns));
   std::unique_ptr<Scanner> scanner =
       make_scanner(io.get_executor(), config.spam, config.relay.client_networks);
-  Classifier classifier(config, {&dns, scanner.get(), nullptr, nullptr});
+  ScratchCounterStore counters(spool_sender_states(config.relay.spool));
+  SenderLimits limits(config.limits, config.relay.internal_domains, counters);
+  Classifier classifier(config, {&dns, scanner.get(), &limits, nullptr});
   auto future = boost::asio::co_spawn(
       io, classifier.classify(envelope, content, envelope.received_unix), boost::asio::use_future);
   io.run();

@@ -9,16 +9,21 @@ int main(int argc, char** argv) {
   using namespace poolgate;
   CLI::App app{"poolgate: outbound-mail egress controller (pools, fwmarks, policy routing, eBPF)"};
   app.require_subcommand(1);
+  // Subcommands are created after this and inherit it: an option a subcommand
+  // does not know goes to the app, so `poolgate check-config --config FILE`
+  // works like `poolgate --config FILE check-config`.
+  app.fallthrough();
   app.set_version_flag("--version", POOLGATE_VERSION);
   GlobalOptions options;
-  app.add_option("-c,--config", options.config_path, "configuration file")
-      ->capture_default_str();
+  CLI::Option* config_option =
+      app.add_option("-c,--config", options.config_path, "configuration file")
+          ->capture_default_str();
 
   Runner run;
   register_check_config(app, options, run);
   register_routes(app, options, run);
   register_bpf(app, options, run);
-  register_stats(app, run);
+  register_stats(app, options, run);
   register_run(app, options, run);
   register_queue(app, options, run);
   register_classify(app, options, run);
@@ -29,8 +34,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : kExitInvalidConfig;
+    return code == 0 ? 0 : kExitUsage;
   }
+  options.config_given = config_option->count() > 0;
   try {
     return run();
   } catch (const poolgate::OperatorError& e) {

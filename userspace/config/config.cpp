@@ -149,6 +149,19 @@ bool has_errors(const std::vector<Diagnostic>& diags) {
   return false;
 }
 
+// `key` is, or lies within, a key that already has an error: "pool[0].name"
+// after "pool[0].name" or "pool", "kernel.interfaces" after "kernel".
+bool follows_reading_error(const std::string& key, const std::vector<Diagnostic>& diags) {
+  for (const Diagnostic& d : diags) {
+    if (d.severity != Diagnostic::Severity::Error) continue;
+    if (key == d.key) return true;
+    if (key.size() > d.key.size() && key.compare(0, d.key.size(), d.key) == 0 &&
+        (key[d.key.size()] == '.' || key[d.key.size()] == '['))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 LoadResult parse_config(const std::string& text, const std::string& path) {
@@ -165,8 +178,17 @@ LoadResult parse_config(const std::string& text, const std::string& path) {
     return result;
   }
   read_document(root, config, result.diagnostics);
-  if (!has_errors(result.diagnostics)) validate(config, result.diagnostics);
-  if (!has_errors(result.diagnostics)) result.config = std::move(config);
+  // Validated even after reading errors, so one run reports every error; but a
+  // key that could not be read has its default, and what validate() says about
+  // that default would only repeat the reading error.
+  std::vector<Diagnostic> checked;
+  validate(config, checked);
+  for (Diagnostic& d : checked)
+    if (!follows_reading_error(d.key, result.diagnostics)) result.diagnostics.push_back(std::move(d));
+  if (has_errors(result.diagnostics))
+    result.with_errors = std::move(config);
+  else
+    result.config = std::move(config);
   return result;
 }
 

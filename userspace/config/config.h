@@ -228,9 +228,14 @@ struct Diagnostic {
 struct LoadResult {
   std::optional<Config> config;          // set when there were no errors
   std::vector<Diagnostic> diagnostics;   // errors and warnings
+  // The file as read when it parsed but had errors (defaults where a key was
+  // wrong): check-config still checks it against the host, so one run reports
+  // everything. Never to be used to run anything.
+  std::optional<Config> with_errors;
 };
 
-// Parses and type-checks the file, then runs validate() on it.
+// Parses and type-checks the file, then runs validate() on it (also after type
+// errors, so every error is reported at once).
 LoadResult load_config(const std::string& path);
 // Same, from text (tests); `path` is only used in diagnostics.
 LoadResult parse_config(const std::string& text, const std::string& path);

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <map>
@@ -104,11 +105,24 @@ void check_mirror_defaults(const Config& config, const std::vector<RouteEntry>& 
                                family_name(family)));
 }
 
+// The daemon and `bpf attach` attach to these by name and fail when one is
+// missing; a warning, not an error: a config may be prepared before its
+// interface exists (or for another host).
+void check_interfaces(const Config& config, Findings& findings) {
+  for (const std::string& name : config.kernel.interfaces)
+    if (!name.empty() && ::if_nametoindex(name.c_str()) == 0)
+      findings.add(Diagnostic::Severity::Warning, "kernel.interfaces",
+                   fmt::format("interface {} does not exist on this host; `poolgate run` and "
+                               "`bpf attach` will fail until it does",
+                               name));
+}
+
 }  // namespace
 
 std::vector<Diagnostic> check_host(const Config& config) {
   NetlinkSession session;
   Findings findings(config);
+  check_interfaces(config, findings);
   check_rule_priorities(config, session, findings);
   // One read of the tables both checks look at: the pool tables and the mirror.
   std::set<uint32_t> tables{config.routing.mirror_table_id};

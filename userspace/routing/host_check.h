@@ -4,7 +4,8 @@
 //            (routing.rule_priority); a pool table already holds routes poolgate
 //            did not create (pool[N].table)
 //   warnings a pool address is not assigned to a local interface, or is still
-//            tentative (pool[N].addresses[I]); the mirror table has no default
+//            tentative (pool[N].addresses[I]); an interface does not exist
+//            (kernel.interfaces); the mirror table has no default
 //            route for a family the pools use (routing.mirror_table)
 #pragma once
 
