@@ -3,6 +3,7 @@
 #include "relay/received_header.h"
 #include "relay/session.h"
 
+#include "common/log_text.h"
 #include "classify/classifier.h"  // NOLINT: after session.h, which it completes
 #include "spool/spool_commit.h"
 #include "smtp/ehlo.h"
@@ -133,7 +134,7 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
       co_await context_.classifier->classify(envelope, message, std::time(nullptr));
   using Action = Decision::Action;
   if (decision.action == Action::TempFail || decision.action == Action::Reject) {
-    spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, envelope.sender,
+    spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, log_text(envelope.sender),
                  decision.reply.str(), decision.reasons_text());
     co_return decision.reply;
   }
@@ -189,8 +190,9 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
                   result.error.message());
     co_return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
   }
-  spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id, sender,
-               recipients, channel_.remote_address().to_string(), helo_);
+  spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id,
+               log_text(sender), recipients, channel_.remote_address().to_string(),
+               log_text(helo_));
   if (queued) {
     queued->queue_id = result.queue_id;
     context_.on_queued(std::move(*queued));
