@@ -135,7 +135,7 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
   using Action = Decision::Action;
   if (decision.action == Action::TempFail || decision.action == Action::Reject) {
     spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, log_text(envelope.sender),
-                 decision.reply.str(), decision.reasons_text());
+                 decision.reply.str(), log_text(decision.reasons_text()));
     co_return decision.reply;
   }
   envelope.pool = decision.pool;
@@ -143,7 +143,7 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
   envelope.hold_for_dns = decision.action == Action::Hold;
   spdlog::info("{}: classified pool={}{} reasons={}", envelope.queue_id, decision.pool,
                envelope.hold_for_dns ? " (held: sender domain unverified)" : "",
-               decision.reasons_text());
+               log_text(decision.reasons_text()));
   if (context_.classifier->config().classify.add_header)
     message.insert(0, trace_header(decision));
   co_return std::nullopt;
