@@ -55,6 +55,17 @@ TEST(DeliveryResult, AsDeferralTurnsA5xxIntoA451KeepingTheText) {
   EXPECT_EQ(as_deferral(later), later);
 }
 
+// A next hop's reply text and a client's recipient reach the log escaped: an
+// ESC or CR there cannot forge a line or drive a terminal.
+TEST(DeliveryResult, LogLineEscapesPeerAndClientBytes) {
+  DeliveryRecord record;
+  RecipientResult r{0, Outcome::PermFail,
+                    make_reply(550, "5.1.1", "no\x1b[2J\rfake line"), Stage::Rcpt, true};
+  EXPECT_EQ(log_line(record, "zo\xc3\xab@example.net", r),
+            "to=<zo\\xc3\\xab@example.net> relay=none stage=rcpt status=bounced "
+            "(550 5.1.1 no\\x1b[2J\\x0dfake line)");
+}
+
 TEST(DeliveryFwmarkCapability, NetAdminAlwaysSuffices) {
   EXPECT_FALSE(fwmark_capability_problem(bit(kNetAdmin), "5.10.0-28-amd64"));
   EXPECT_FALSE(fwmark_capability_problem(bit(kNetAdmin), "6.1.0-18-amd64"));

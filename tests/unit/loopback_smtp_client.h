@@ -1,5 +1,6 @@
 // A blocking SMTP client over loopback for the tests that need no root: it
-// connects to 127.0.0.1, reads whole (multi-line) replies and sends raw lines,
+// connects to 127.0.0.1 (from another 127/8 address when `source` is given, so
+// one test can be both an allowed and a refused client), reads whole (multi-line) replies and sends raw lines,
 // so a test sees exactly the bytes a real client would, pipelining included.
 #pragma once
 
@@ -22,17 +23,28 @@ struct SmtpReplyText {
 
 class LoopbackSmtpClient {
  public:
-  explicit LoopbackSmtpClient(uint16_t port, int timeout_s = 10) {
+  explicit LoopbackSmtpClient(uint16_t port, int timeout_s = 10, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) throw std::runtime_error("socket");
     timeval tv{timeout_s, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (source) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+          ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        ::close(fd_);
+        throw std::runtime_error(std::string("bind to ") + source);
+      }
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd_);
       throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port));
+    }
   }
   ~LoopbackSmtpClient() { ::close(fd_); }
   LoopbackSmtpClient(const LoopbackSmtpClient&) = delete;

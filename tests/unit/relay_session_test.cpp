@@ -12,7 +12,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <regex>
@@ -26,6 +30,29 @@ namespace {
 
 Network network(const char* address, unsigned prefix) {
   return Network{boost::asio::ip::make_address(address), prefix};
+}
+
+// Keeps what the server logs, for tests of what reaches the log.
+class CapturingSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::string text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    text_.append(msg.payload.data(), msg.payload.size());
+    text_ += '\n';
+  }
+  void flush_() override {}
+
+ private:
+  std::string text_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 class RelaySession : public ::testing::Test {
@@ -60,6 +87,15 @@ class RelaySession : public ::testing::Test {
     }
     server_.reset();
     spool_.reset();
+    if (saved_logger_) spdlog::set_default_logger(saved_logger_);
+  }
+
+  // From now on (call before start()) the server logs only into the result.
+  std::shared_ptr<CapturingSink> capture_log() {
+    auto sink = std::make_shared<CapturingSink>();
+    saved_logger_ = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+    return sink;
   }
 
   std::vector<Envelope> queued() {
@@ -86,6 +122,7 @@ class RelaySession : public ::testing::Test {
   uint16_t port_ = 0;
   std::mutex mutex_;
   std::vector<Envelope> queued_;
+  std::shared_ptr<spdlog::logger> saved_logger_;
 };
 
 TEST_F(RelaySession, GreetingAndEhloOfferTheExtensions) {
@@ -197,6 +234,103 @@ TEST_F(RelaySession, ClientOutsideClientNetworksIsRefused) {
   EXPECT_EQ(client.command("QUIT").code, 221);
   EXPECT_TRUE(client.closed());
   EXPECT_TRUE(queued().empty());
+}
+
+// Refused clients have a budget of their own: a thousand of them held open
+// (more than max_connections, no per-client cap) leave every slot to the
+// internal servers. Before, each kept a session slot for command_timeout_s.
+TEST_F(RelaySession, RefusedClientsDoNotTakeTheSlotsOfInternalOnes) {
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  files.rlim_cur = files.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &files);
+  // Each connection costs two descriptors here (client and server side).
+  uint32_t count = static_cast<uint32_t>(std::min<rlim_t>(1000, (files.rlim_cur - 100) / 2));
+  ASSERT_GE(count, 100u);
+  start([count](RelayConfig& relay) {
+    relay.client_networks = {network("127.0.0.2", 32)};
+    relay.max_connections = count;
+    relay.max_connections_per_client = 0;  // the total alone
+  });
+  std::vector<std::unique_ptr<LoopbackSmtpClient>> refused;
+  for (uint32_t i = 0; i < count; ++i) {
+    refused.push_back(std::make_unique<LoopbackSmtpClient>(port_));
+    ASSERT_EQ(refused.back()->reply().code, 554) << "refused client " << i;
+  }
+  auto begin = std::chrono::steady_clock::now();
+  LoopbackSmtpClient internal(port_, 5, "127.0.0.2");
+  auto greeting = internal.reply();
+  EXPECT_EQ(greeting.code, 220) << greeting.text;
+  EXPECT_LT(seconds_since(begin), 2.0);
+  EXPECT_EQ(internal.command("EHLO internal.example.com").code, 250);
+  EXPECT_EQ(internal.command("QUIT").code, 221);
+}
+
+// A refused client is closed within seconds whether it says nothing or keeps
+// sending commands (each answered 503): one deadline for the whole session,
+// not command_timeout_s (300 s here) per command.
+TEST_F(RelaySession, RefusedClientIsClosedWithinSeconds) {
+  start([](RelayConfig& relay) { relay.client_networks = {network("198.51.100.0", 24)}; });
+  auto begin = std::chrono::steady_clock::now();
+  LoopbackSmtpClient silent(port_, 20);
+  LoopbackSmtpClient chatty(port_, 20);
+  EXPECT_EQ(silent.reply().code, 554);
+  EXPECT_EQ(chatty.reply().code, 554);
+  int answered = 0;
+  while (seconds_since(begin) < 25) {
+    auto answer = chatty.command("NOOP");
+    if (answer.code == 0) break;
+    EXPECT_EQ(answer.code, 503);
+    ++answered;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_GT(answered, 0);
+  EXPECT_LT(seconds_since(begin), 13.0);
+  EXPECT_TRUE(silent.closed());
+  EXPECT_LT(seconds_since(begin), 13.0);
+}
+
+// data_timeout_s bounds the DATA phase as a whole: one byte every 200 ms
+// kept the old per-read deadline from ever passing.
+TEST_F(RelaySession, TrickleInDataGetsTimeoutReply) {
+  start([](RelayConfig& relay) { relay.data_timeout_s = 2; });
+  auto client = greeted();
+  EXPECT_EQ(client->command("MAIL FROM:<slow@example.com>").code, 250);
+  EXPECT_EQ(client->command("RCPT TO:<r@example.org>").code, 250);
+  ASSERT_EQ(client->command("DATA").code, 354);
+  auto begin = std::chrono::steady_clock::now();
+  std::atomic<bool> stop = false;
+  std::thread trickle([&] {
+    while (!stop && seconds_since(begin) < 12) {
+      client->send("x");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  auto answer = client->reply();
+  double waited = seconds_since(begin);
+  stop = true;
+  trickle.join();
+  EXPECT_EQ(answer.code, 421) << answer.text;
+  EXPECT_NE(answer.text.find("4.4.2"), std::string::npos) << answer.text;
+  EXPECT_LT(waited, 4.0);
+  EXPECT_TRUE(queued().empty());
+}
+
+// What a client sends reaches the log escaped: the first word of a command
+// (logged when it breaks the pipelining rules) with ESC, CR and NUL in it.
+TEST_F(RelaySession, ControlBytesFromClientAreEscapedInTheLog) {
+  auto log = capture_log();
+  start();
+  LoopbackSmtpClient client(port_);
+  EXPECT_EQ(client.reply().code, 220);
+  client.send(std::string("\x1b[2J\rEVIL\0X\r\nNOOP\r\n", 19));
+  EXPECT_EQ(client.reply().code, 554);
+  EXPECT_TRUE(client.closed());
+  std::string text = log->text();
+  EXPECT_NE(text.find("pipelining after \\x1b[2J\\x0dEVIL\\x00X"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+  EXPECT_EQ(text.find('\r'), std::string::npos);
 }
 
 }  // namespace

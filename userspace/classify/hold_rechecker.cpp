@@ -1,6 +1,7 @@
 #include "classify/hold_rechecker.h"
 
 #include "classify/classifier.h"
+#include "common/log_text.h"
 #include "spool/errors.h"
 #include "spool/spool.h"
 
@@ -89,7 +90,7 @@ asio::awaitable<void> HoldRechecker::watch(std::string queue_id) {
                               });
       if (release_(queue_id, decision.pool, decision.reasons))
         spdlog::info("{}: sender domain checked again: pool={} reasons={}", queue_id,
-                     decision.pool, decision.reasons_text());
+                     decision.pool, log_text(decision.reasons_text()));
       co_return;
     }
     if (it->second.again_now) continue;  // `queue retry` during the lookup

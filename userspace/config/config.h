@@ -62,13 +62,15 @@ struct RelayConfig {
   uint32_t max_message_size = 36700160;
   uint32_t max_recipients = 500;
   uint32_t max_connections = 1000;
-  uint32_t max_connections_per_client = 0;  // 0 = max_connections
+  // One client (an internal server gone wild) cannot take every slot; 0 = max_connections.
+  uint32_t max_connections_per_client = 100;
   std::string spool = "/var/spool/poolgate";
   std::string tls_certificate;  // empty = no STARTTLS
   std::string tls_key;
   BareNewline bare_newline = BareNewline::Reject;
   uint32_t command_timeout_s = 300;  // RFC 5321 4.5.3.2.7: at least 5 minutes
-  uint32_t data_timeout_s = 180;     // RFC 5321 4.5.3.2.5/6: 3 minutes per data block
+  // The whole DATA phase, 354 to the final dot: 36 MB at 1 Mbit/s takes ~5 minutes.
+  uint32_t data_timeout_s = 600;
 };
 
 // [dns]: the resolver delivery uses for MX/A/AAAA (and the classifier for TXT,

@@ -1,5 +1,7 @@
 #include "delivery/result.h"
 
+#include "common/log_text.h"
+
 #include <fmt/format.h>
 
 namespace poolgate {
@@ -57,10 +59,12 @@ std::string log_line(const DeliveryRecord& record, std::string_view recipient,
   std::string_view status = result.outcome == Outcome::Delivered  ? "sent"
                             : result.outcome == Outcome::TempFail ? "deferred"
                                                                   : "bounced";
+  // The recipient came from a client, the reply from a next hop: both escaped.
+  std::string to = log_text(recipient);
+  std::string reply = log_text(result.reply.str());
   if (record.destination.port() == 0)  // decided before any connection (DNS, no next hop)
-    return fmt::format("to=<{}> relay=none stage={} status={} ({}{})", recipient,
-                       stage_name(result.stage), status, result.reply.str(),
-                       result.from_peer ? "" : ", local");
+    return fmt::format("to=<{}> relay=none stage={} status={} ({}{})", to,
+                       stage_name(result.stage), status, reply, result.from_peer ? "" : ", local");
   std::string relay = record.destination.address().is_v6()
                           ? fmt::format("[{}]:{}", record.destination.address().to_string(),
                                         record.destination.port())
@@ -69,9 +73,9 @@ std::string log_line(const DeliveryRecord& record, std::string_view recipient,
   return fmt::format(
       "to=<{}> relay={} source={} mark={:#x} tls={} delay={:.2f} stage={} "
       "status={} ({}{})",
-      recipient, relay, record.source.to_string(), record.fwmark,
+      to, relay, record.source.to_string(), record.fwmark,
       record.tls.empty() ? "none" : record.tls, double(record.duration.count()) / 1000.0,
-      stage_name(result.stage), status, result.reply.str(), result.from_peer ? "" : ", local");
+      stage_name(result.stage), status, reply, result.from_peer ? "" : ", local");
 }
 
 }  // namespace poolgate

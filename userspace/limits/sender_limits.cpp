@@ -1,5 +1,6 @@
 #include "limits/sender_limits.h"
 
+#include "common/log_text.h"
 #include "config/limits_section.h"
 #include "mail/domain_name.h"
 
@@ -79,7 +80,7 @@ LimitVerdict SenderLimits::check_and_count(const Envelope& envelope, int64_t now
     // the sender again on its first message of the new day.
     lift_block(state);
     ++counters_.blocks_expired;
-    spdlog::info("limits: {}: block-for-today expired at 00:00 UTC", sender);
+    spdlog::info("limits: {}: block-for-today expired at 00:00 UTC", log_text(sender));
   }
   if (state.blocked_at(now)) {
     ++counters_.messages_blocked;
@@ -111,7 +112,7 @@ LimitVerdict SenderLimits::check_and_count(const Envelope& envelope, int64_t now
     ++counters_.messages_over_limit;
     for (Limit limit : which) ++counters_.reached[static_cast<size_t>(limit)];
     std::string reasons = join(verdict.exceeded);
-    spdlog::warn("limits: {} reached {} (queue id {}, action {})", sender, reasons,
+    spdlog::warn("limits: {} reached {} (queue id {}, action {})", log_text(sender), reasons,
                  envelope.queue_id.empty() ? "-" : envelope.queue_id, limit_action_name(config_.action));
     state.last_exceeded_unix = now;
     ++state.times_exceeded;
@@ -130,7 +131,7 @@ void SenderLimits::impose_block(const std::string& sender, SenderState& state, i
   state.blocked_since = now;
   state.block_reasons = reasons;
   ++counters_.blocks_imposed;
-  spdlog::warn("limits: {} blocked {} ({})", sender,
+  spdlog::warn("limits: {} blocked {} ({})", log_text(sender),
                for_today ? "until 00:00 UTC" : "until released (poolgate senders release)", reasons);
 }
 
@@ -140,7 +141,7 @@ bool SenderLimits::release(const std::string& sender_in) {
   if (!lift_block(state)) return false;
   store_.save(sender, state);
   ++counters_.releases;
-  spdlog::info("limits: {} released by the operator", sender);
+  spdlog::info("limits: {} released by the operator", log_text(sender));
   return true;
 }
 

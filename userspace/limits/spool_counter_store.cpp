@@ -1,5 +1,6 @@
 #include "limits/spool_counter_store.h"
 
+#include "common/log_text.h"
 #include "spool/spool.h"
 #include "spool/tlv.h"
 
@@ -78,7 +79,7 @@ void SpoolCounterStore::written(const std::string& sender, std::error_code ec) {
       ++write_errors_;
       // The count stays in memory and the next save retries; only a crash
       // before then loses it.
-      spdlog::warn("limits: saving counters of {} failed: {}", sender, ec.message());
+      spdlog::warn("limits: saving counters of {} failed: {}", log_text(sender), ec.message());
     }
     if (!ec && dirty_.erase(sender)) {
       auto it = states_.find(sender);

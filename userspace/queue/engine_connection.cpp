@@ -2,6 +2,7 @@
 // address of the pool, connect (marked, delivery/marked_socket.h) to the first
 // hop that answers, and deliver jobs over it until the destination has none
 // ready or the per-connection message limit is reached.
+#include "common/log_text.h"
 #include "delivery/smtp_client.h"
 #include "delivery/spool_content_source.h"
 #include "mx/next_hops.h"
@@ -57,7 +58,8 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     NextHopPlan plan =
         co_await resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
     if (plan.status != PlanStatus::Ok) {
-      spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain, plan.detail);
+      spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain,
+                   log_text(plan.detail));
       fail_destination(*dest, std::move(*job),
                        {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false}, {});
       job.reset();
@@ -78,8 +80,9 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
         last_failure = client.failure();
         last_attempt = {hop.host, client.record()};
         spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x}: {}", job->queue_id,
-                     pool->name, hop.host, hop.address.to_string(), source->address.to_string(),
-                     source->fwmark, last_failure ? last_failure->reply.str() : "failed");
+                     pool->name, log_text(hop.host), hop.address.to_string(),
+                     source->address.to_string(), source->fwmark,
+                     last_failure ? log_text(last_failure->reply.str()) : "failed");
         continue;
       }
       co_await deliver_jobs(*dest, client, hop.host, std::move(*job));

@@ -3,6 +3,7 @@
 // the sender, and the durable record of all of it in the spool.
 #include "queue/delivery_engine.h"
 
+#include "common/log_text.h"
 #include "mail/pool_names.h"
 #include "spool/spool_commit.h"
 #include "spool/errors.h"
@@ -78,7 +79,7 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
     if (result.outcome == Outcome::TempFail) result.reply = as_deferral(result.reply);
     Recipient& recipient = envelope.recipients[result.recipient];
     spdlog::info("{}: pool={} mx={} {}", envelope.queue_id, message.pool,
-                 attempt.mx_host.empty() ? "none" : attempt.mx_host,
+                 attempt.mx_host.empty() ? "none" : log_text(attempt.mx_host),
                  log_line(attempt.record, recipient.address, result));
     ++recipient.attempts;
     recipient.last_reply = result.reply.str();
@@ -179,7 +180,8 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   CommitResult result =
       co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content));
   if (result.error) {
-    spdlog::error("{}: could not queue the DSN to <{}>: {}", original.queue_id, original.sender,
+    spdlog::error("{}: could not queue the DSN to <{}>: {}", original.queue_id,
+                  log_text(original.sender),
                   result.error.message());
     co_return;
   }

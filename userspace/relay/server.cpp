@@ -22,11 +22,18 @@ uint32_t per_client_limit(const RelayConfig& config) {
   return config.max_connections_per_client ? config.max_connections_per_client
                                            : config.max_connections;
 }
+// Clients outside client_networks are counted apart, in this small budget, so
+// a flood of them never takes a slot an internal server needs; past it they
+// get their 554 and are closed at once.
+constexpr uint32_t kRefusedSessions = 100;
+
 }  // namespace
 
 RelayServer::RelayServer(asio::io_context& io, const RelayConfig& config, Spool& spool,
                          asio::ssl::context* tls)
-    : io_(io), limits_(config.max_connections, per_client_limit(config)) {
+    : io_(io),
+      limits_(config.max_connections, per_client_limit(config)),
+      refused_limits_(kRefusedSessions, kRefusedSessions) {
   context_.config = &config;
   context_.spool = &spool;
   context_.tls = tls;
@@ -92,16 +99,20 @@ asio::awaitable<void> RelayServer::accept_loop(tcp::acceptor& acceptor) {
 asio::awaitable<void> RelayServer::serve(tcp::socket socket) {
   error_code ec;
   auto client = plain_address(socket.remote_endpoint(ec).address());
-  auto slot = limits_.acquire(client);
+  bool allowed = client_allowed(*context_.config, client);
+  auto slot = (allowed ? limits_ : refused_limits_).acquire(client);
   if (!slot) {
-    spdlog::warn("{}: too many connections ({} open); 421", client.to_string(), limits_.open());
-    std::string busy = make_reply(421, "4.7.0", "Error: too many connections").wire();
-    co_await asio::async_write(socket, asio::buffer(busy),
+    Reply refusal = allowed ? make_reply(421, "4.7.0", "Error: too many connections")
+                            : refused_greeting(client);
+    if (allowed)
+      spdlog::warn("{}: too many connections ({} open); 421", client.to_string(), limits_.open());
+    std::string wire = refusal.wire();
+    co_await asio::async_write(socket, asio::buffer(wire),
                                asio::redirect_error(asio::use_awaitable, ec));
     co_return;
   }
   auto session = std::make_shared<SmtpSession>(std::move(socket), context_, next_id_++,
-                                               std::move(slot));
+                                               std::move(slot), allowed);
   auto position = sessions_.insert(sessions_.end(), session);
   try {
     co_await session->run();

@@ -42,7 +42,8 @@ class RelayServer {
 
   asio::io_context& io_;
   RelayContext context_;
-  ConnectionLimits limits_;
+  ConnectionLimits limits_;          // clients in client_networks
+  ConnectionLimits refused_limits_;  // the others, while they read their 554
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::list<std::weak_ptr<SmtpSession>> sessions_;
   uint64_t next_id_ = 1;

@@ -2,6 +2,8 @@
 // DATA phase. The per-command rules are in session_commands.cpp.
 #include "relay/session.h"
 
+#include "common/log_text.h"
+
 #include "smtp/data_reader.h"
 #include "smtp/ehlo.h"
 
@@ -32,16 +34,31 @@ bool must_end_group(Verb verb) {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kBaseCommandLine = 512;  // RFC 5321 4.5.3.1.4, CRLF included
 constexpr int kMaxCommandsWhenRefused = 20;
+// A refused client has this long in all (never more than command_timeout_s) to
+// read its 554 and say QUIT: enough for any real client, and a flood of refused
+// connections ends within seconds instead of waiting out command_timeout_s.
+constexpr auto kRefusedDeadline = std::chrono::seconds(10);
 
 }  // namespace
 
+bool client_allowed(const RelayConfig& config, const asio::ip::address& client) {
+  for (const Network& network : config.client_networks)
+    if (network.contains(client)) return true;
+  return false;
+}
+
+Reply refused_greeting(const asio::ip::address& client) {
+  return make_reply(554, "5.7.1", client.to_string() + ": relay access denied");
+}
+
 SmtpSession::SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, uint64_t id,
-                         std::unique_ptr<ConnectionLimits::Slot> slot)
+                         std::unique_ptr<ConnectionLimits::Slot> slot, bool allowed)
     : channel_(std::move(socket)),
       context_(context),
       config_(*context.config),
       id_(id),
       slot_(std::move(slot)),
+      allowed_(allowed),
       // The limit depends only on the extensions poolgate offers, not on state.
       lines_({command_line_limit(Capabilities::server_all()), BareLf::Accept}) {}
 
@@ -84,7 +101,7 @@ bool SmtpSession::input_pending() {
   return !in_.empty() || channel_.socket().available(ec) > 0;
 }
 
-asio::awaitable<std::optional<Line>> SmtpSession::read_line() {
+asio::awaitable<std::optional<Line>> SmtpSession::read_line(bool restart_deadline) {
   for (;;) {
     if (!in_.empty()) {
       LineReader::Result result = lines_.feed(in_);
@@ -94,7 +111,7 @@ asio::awaitable<std::optional<Line>> SmtpSession::read_line() {
     if (context_.draining && !lines_.mid_line()) co_return std::nullopt;
     // The deadline covers the whole command line, not each read: a client that
     // trickles one byte at a time (slowloris) still runs out of time.
-    if (!lines_.mid_line())
+    if (restart_deadline && !lines_.mid_line())
       channel_.set_deadline(std::chrono::seconds(config_.command_timeout_s));
     idle_ = !lines_.mid_line();
     bool ok = co_await fill();
@@ -106,9 +123,12 @@ asio::awaitable<std::optional<Line>> SmtpSession::read_line() {
 asio::awaitable<void> SmtpSession::refuse(const Reply& greeting) {
   // RFC 5321 3.1: after a 554 greeting the server waits for QUIT and answers
   // anything else with 503, so the client learns why instead of retrying blindly.
+  // One short deadline for all of it, not one per command.
+  channel_.set_deadline(std::min<std::chrono::seconds>(
+      kRefusedDeadline, std::chrono::seconds(config_.command_timeout_s)));
   co_await reply(greeting);
   for (int i = 0; i < kMaxCommandsWhenRefused; ++i) {
-    std::optional<Line> line = co_await read_line();
+    std::optional<Line> line = co_await read_line(false);
     if (!line) co_return;
     if (parse_command(line->text).command.verb == Verb::Quit) {
       co_await reply(replies::bye());
@@ -132,12 +152,9 @@ asio::awaitable<void> SmtpSession::run() {
   const RelayConfig& config = config_;
   auto client = channel_.remote_address();
 
-  bool allowed = false;
-  for (const Network& network : config.client_networks) allowed |= network.contains(client);
-  if (!allowed) {
+  if (!allowed_) {
     spdlog::warn("{}: refused: client not in client_networks", tag());
-    co_await refuse(make_reply(554, "5.7.1", client.to_string() +
-                                                       ": relay access denied"));
+    co_await refuse(refused_greeting(client));
     channel_.close();
     co_return;
   }
@@ -171,7 +188,7 @@ asio::awaitable<void> SmtpSession::run() {
     Verb verb = parsed.command.verb;
     if (verb != Verb::Quit && (!esmtp_ || must_end_group(verb)) && input_pending()) {
       spdlog::warn("{}: improper command pipelining after {}", tag(),
-                   parsed.command.name.empty() ? "CONNECT" : parsed.command.name);
+                   parsed.command.name.empty() ? "CONNECT" : log_text(parsed.command.name));
       co_await reply(make_reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
       break;
     }
@@ -193,22 +210,30 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   options.bare_newline = config.bare_newline;
   std::string content;
   DataReader reader(options, content);
+  // data_timeout_s bounds the whole DATA phase, from 354 to the final dot: a
+  // deadline restarted on every read would let one byte a second hold the
+  // session (and its slot) forever.
+  channel_.set_deadline(std::chrono::seconds(config.data_timeout_s));
   for (;;) {
     size_t used = reader.feed(in_);
     in_.erase(0, used);
     if (reader.done()) break;
-    channel_.set_deadline(std::chrono::seconds(config.data_timeout_s));
     if (!co_await fill()) {
-      spdlog::warn("{}: connection lost in DATA after {} bytes; nothing queued", tag(),
-                   reader.size());
+      bool timed_out = channel_.timed_out();
+      spdlog::warn("{}: {} in DATA after {} bytes; nothing queued", tag(),
+                   timed_out ? "timeout" : "connection lost", reader.size());
+      if (timed_out) co_await reply(replies::timeout());
       co_return Next::Close;
     }
   }
+  // Classifying and committing get their own time, as the reply to the dot
+  // does on the client's side (RFC 5321 4.5.3.2.6).
+  channel_.set_deadline(std::chrono::seconds(config.data_timeout_s));
   Transaction transaction = std::move(*transaction_);
   transaction_.reset();
   if (auto error = data_error_reply(reader.error())) {
     spdlog::warn("{}: message rejected: {} (from=<{}> size={})", tag(), error->str(),
-                 transaction.sender, reader.size());
+                 log_text(transaction.sender), reader.size());
     co_await reply(*error);
     co_return Next::Continue;
   }

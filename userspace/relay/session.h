@@ -15,6 +15,7 @@
 #include "relay/connection_limits.h"
 #include "smtp/command_parser.h"
 #include "smtp/line_reader.h"
+#include "smtp/reply.h"
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -42,10 +43,18 @@ struct RelayContext {
   Classifier* classifier = nullptr;
 };
 
+// True when `client` may relay (relay.client_networks).
+bool client_allowed(const RelayConfig& config, const asio::ip::address& client);
+
+// The reply a client outside client_networks is greeted with.
+Reply refused_greeting(const asio::ip::address& client);
+
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
  public:
+  // `allowed`: the client is in client_networks (see client_allowed); a
+  // refused one only gets its 554 and a short wait for QUIT.
   SmtpSession(asio::ip::tcp::socket socket, RelayContext& context, uint64_t id,
-              std::unique_ptr<ConnectionLimits::Slot> slot);
+              std::unique_ptr<ConnectionLimits::Slot> slot, bool allowed);
 
   // Runs the whole session; the caller keeps the session alive until it returns.
   asio::awaitable<void> run();
@@ -62,7 +71,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
 
   static asio::awaitable<void> watch(std::shared_ptr<SmtpSession> self);
   asio::awaitable<void> refuse(const Reply& greeting);
-  asio::awaitable<std::optional<Line>> read_line();
+  // `restart_deadline`: each command line gets command_timeout_s anew; false
+  // keeps the deadline already set (a refused client's one short wait).
+  asio::awaitable<std::optional<Line>> read_line(bool restart_deadline = true);
   asio::awaitable<bool> fill();  // one read into in_; false on EOF/error/timeout
   asio::awaitable<void> reply(const Reply& reply);
   bool input_pending();
@@ -89,6 +100,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   const RelayConfig& config_;
   uint64_t id_;
   std::unique_ptr<ConnectionLimits::Slot> slot_;
+  bool allowed_;
   LineReader lines_;
   std::string in_;  // received, not yet consumed
   std::string helo_;

@@ -3,6 +3,7 @@
 #include "relay/received_header.h"
 #include "relay/session.h"
 
+#include "common/log_text.h"
 #include "classify/classifier.h"  // NOLINT: after session.h, which it completes
 #include "spool/spool_commit.h"
 #include "smtp/ehlo.h"
@@ -133,8 +134,8 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
       co_await context_.classifier->classify(envelope, message, std::time(nullptr));
   using Action = Decision::Action;
   if (decision.action == Action::TempFail || decision.action == Action::Reject) {
-    spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, envelope.sender,
-                 decision.reply.str(), decision.reasons_text());
+    spdlog::info("{}: refused from=<{}>: {} ({})", envelope.queue_id, log_text(envelope.sender),
+                 decision.reply.str(), log_text(decision.reasons_text()));
     co_return decision.reply;
   }
   envelope.pool = decision.pool;
@@ -142,7 +143,7 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
   envelope.hold_for_dns = decision.action == Action::Hold;
   spdlog::info("{}: classified pool={}{} reasons={}", envelope.queue_id, decision.pool,
                envelope.hold_for_dns ? " (held: sender domain unverified)" : "",
-               decision.reasons_text());
+               log_text(decision.reasons_text()));
   if (context_.classifier->config().classify.add_header)
     message.insert(0, trace_header(decision));
   co_return std::nullopt;
@@ -189,8 +190,9 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
                   result.error.message());
     co_return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
   }
-  spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id, sender,
-               recipients, channel_.remote_address().to_string(), helo_);
+  spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id,
+               log_text(sender), recipients, channel_.remote_address().to_string(),
+               log_text(helo_));
   if (queued) {
     queued->queue_id = result.queue_id;
     context_.on_queued(std::move(*queued));
