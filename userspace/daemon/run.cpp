@@ -5,6 +5,7 @@
 #include "common/operator_error.h"
 #include "daemon/admin_api.h"
 #include "daemon/control_socket.h"
+#include "daemon/fd_limit.h"
 #include "daemon/generations.h"
 #include "daemon/kernel_keeper.h"
 #include "daemon/privileges.h"
@@ -83,6 +84,10 @@ std::optional<StatsMaps> open_kernel_maps(const Config& config) {
 
 int run_daemon(const Config& initial, const RunOptions& options) {
   setup_logging();
+  // Before anything opens a descriptor: every session and outbound connection
+  // is one, and the default soft limit (1024) is below the default limits.
+  const FdLimit fd_limit = raise_fd_limit();
+  log_fd_limit(fd_limit, initial);
   // Delivery never sends an unmarked socket; without the right to mark, say
   // so now rather than defer every message.
   check_fwmark_capability();
@@ -162,6 +167,8 @@ int run_daemon(const Config& initial, const RunOptions& options) {
     const Config& fresh = *next->config;
     for (const std::string& key : restart_only_changes(running, fresh))
       spdlog::warn("reload: {} changed; it takes effect at the next restart", key);
+    if (auto warning = fd_limit_warning(fd_need(fresh), fd_limit.soft))
+      spdlog::warn("reload: {}", *warning);
     server.reconfigure(fresh.relay);
     engine.reconfigure(fresh);
     classifier.reconfigure(fresh, next->scanner.get());
