@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import tomllib
 import unittest
 
 import pgtest
@@ -205,6 +206,16 @@ class Package(unittest.TestCase):
             self.assertIn(cap, caps)
         for cap in ("CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_BOOT"):
             self.assertNotIn(cap, caps)
+
+    def test_unit_open_file_limit_covers_the_packaged_config(self):
+        # Each relay session and outbound connection is a descriptor; 512 is
+        # kFdReserve (daemon/fd_limit.h): spool, DNS, admin API, pins.
+        limit = re.search(r"^LimitNOFILE=(\d+)$", self.unit_text(), re.M)
+        self.assertIsNotNone(limit, "the unit sets LimitNOFILE (the default 1024 is too low)")
+        config = tomllib.loads(self.packaged_config())
+        need = (config.get("relay", {}).get("max_connections", 1000)
+                + config.get("delivery", {}).get("max_concurrent_connections", 500) + 512)
+        self.assertGreaterEqual(int(limit.group(1)), need)
 
     def test_systemd_analyze_verify(self):
         analyze = shutil.which("systemd-analyze")
