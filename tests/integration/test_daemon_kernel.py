@@ -13,6 +13,7 @@ Each test starts its own daemon and stops it in cleanup, also on failure.
 import json
 import os
 import pwd
+import resource
 import signal
 import socket
 import subprocess
@@ -41,13 +42,16 @@ class Daemon:
     """`poolgate run ARGS` in the gateway with the world's config, logging to
     its own file; start() returns once it accepts SMTP connections."""
 
-    def __init__(self, mw, name, *args):
+    def __init__(self, mw, name, *args, nofile=None):
         self.mw, self.world = mw, mw.world
         self.log_path = os.path.join(self.world.dir, f"{name}.log")
         self._log = open(self.log_path, "w")
+        # nofile: (soft, hard) RLIMIT_NOFILE to start it with, as `ulimit -n` would.
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
         self.process = self.world.gw.popen(self.world.poolgate, "--config", self.world.config,
                                            "run", *args, stdout=self._log,
-                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                           preexec_fn=limit)
         deadline = time.monotonic() + 15
         while True:
             if self.process.poll() is not None:
@@ -114,12 +118,12 @@ class DaemonKernel(unittest.TestCase):
         self.assertFalse(self.bpf_attached())
 
     # --- helpers ------------------------------------------------------------
-    def start(self, *args, **daemon_settings):
+    def start(self, *args, nofile=None, **daemon_settings):
         settings = {"route_check_s": 0}
         settings.update(daemon_settings)
         self.mw.settings["daemon"] = settings
         self.mw.write_delivery_config()
-        daemon = Daemon(self.mw, self.id().rsplit(".", 1)[-1], *args)
+        daemon = Daemon(self.mw, self.id().rsplit(".", 1)[-1], *args, nofile=nofile)
         self.addCleanup(daemon.stop)
         return daemon
 
@@ -250,6 +254,18 @@ class DaemonKernel(unittest.TestCase):
         self.assertFalse(os.path.exists(self.world.pin_path), "maps pinned")
         self.assertEqual(daemon.log_lines("routes: "), [])
         self.assertTrue(daemon.process.poll() is None)
+
+    def test_raises_the_open_file_limit_and_warns_when_it_is_short(self):
+        # Soft 256 under a hard 1024: raised to 1024, which is still below
+        # max_connections 1000 + 500 outbound + the reserve, so it warns.
+        daemon = self.start("--no-kernel-setup", nofile=(256, 1024))
+        with open(f"/proc/{daemon.pid}/limits") as f:
+            row = next(line for line in f if line.startswith("Max open files"))
+        self.assertEqual(row.split()[3:5], ["1024", "1024"], row)
+        self.assertTrue(daemon.log_lines("soft limit raised from 256 to 1024"), daemon.log())
+        warning = daemon.log_lines("open-file limit 1024 is below")
+        self.assertTrue(warning, daemon.log())
+        self.assertIn("LimitNOFILE", warning[0])
 
     def test_runs_as_user_with_only_cap_net_admin(self):
         nobody = pwd.getpwnam("nobody")
