@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 BUILD=${FUZZ_BUILD:-build-fuzz}
-read -r -a TARGETS <<< "${FUZZ_TARGETS:-command_parser line_reader data_reader}"
+read -r -a TARGETS <<< "${FUZZ_TARGETS:-command_parser line_reader data_reader dns_reply smtp_reply header_fields ndr_detect spool_records spamd_reply rspamd_reply header_scanner config}"
 
 # libFuzzer's runtime is in libclang-rt-*-dev, which Debian's clang only
 # recommends (install-deps installs without recommends).
