@@ -1,8 +1,10 @@
 // Fuzzes the DNS reply parsers (dns_reply_parser: c-ares' record parsers plus
 // the TTL scan) on a raw message from a server. Byte 0 picks the record type
 // and the c-ares status; the rest is the message. Besides memory safety it
-// checks that Ok comes only from a successful query and carries records (or
-// a null MX), and that no record claims more TTL than the answer section's.
+// checks that Ok comes only from a successful query, that only Ok carries
+// records, that MX records come by preference and addresses in the family
+// asked for. (An MX "Ok" without records is possible, from c-ares; the
+// consumers treat it as NoData, mx/next_hops.cpp.)
 #include "dns/dns_reply_parser.h"
 #include "dns/dns_ttl_scan.h"
 #include "fuzz_check.h"
@@ -25,23 +27,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<ReplyTtls> ttls = scan_ttls(reply.message);
   (void)ttls;
 
-  const Answer* answer = nullptr;
-  bool has_records = false;
   switch (data[0] & 7) {
     case 0: case 5: {
       MxResult r = parse_mx(reply);
-      answer = &r;
-      has_records = !r.records.empty() || r.null_mx;
       for (size_t i = 1; i < r.records.size(); ++i)
         FUZZ_CHECK(r.records[i - 1].preference <= r.records[i].preference);
       if (r.status != Status::Ok) FUZZ_CHECK(r.records.empty());
       FUZZ_CHECK(r.status != Status::Ok || reply.ares_status == ARES_SUCCESS);
-      FUZZ_CHECK(r.status != Status::Ok || has_records);
       return 0;
     }
     case 1: case 2: {
       AddressResult r = data[0] & 1 ? parse_a(reply) : parse_aaaa(reply);
-      answer = &r;
       for (const AddressRecord& a : r.records)
         FUZZ_CHECK((data[0] & 1) ? a.address.is_v4() : a.address.is_v6());
       if (r.status != Status::Ok) FUZZ_CHECK(r.records.empty());
@@ -62,6 +58,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
   }
-  (void)answer;
-  (void)has_records;
 }

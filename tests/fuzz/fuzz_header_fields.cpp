@@ -21,10 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* end = begin + message.size();
   FUZZ_CHECK(split.headers.empty() || split.headers.data() == begin);
   FUZZ_CHECK(split.headers.size() <= message.size());
+  // headers, the empty line when there is one, body: the message again.
   if (!split.body.empty()) {
-    FUZZ_CHECK(split.separator);
-    FUZZ_CHECK(split.body.data() >= begin + split.headers.size());
+    FUZZ_CHECK(split.body.data() == begin + split.headers.size() + (split.separator ? 2 : 0));
     FUZZ_CHECK(split.body.data() + split.body.size() == end);
+  } else {
+    FUZZ_CHECK(split.headers.size() + (split.separator ? 2 : 0) == message.size());
   }
   (void)mime_safe_lines(message);
 
