@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the SMTP protocol core (tests/fuzz) with clang
+# Builds the libFuzzer targets of the untrusted-input parsers (tests/fuzz) with clang
 # in build-fuzz/ and runs each for FUZZ_SECONDS (default 60), printing how many
 # inputs it executed and what it found. Exits 1 when any target crashed; the
 # crashing input is kept under build-fuzz/artifacts/<target>/ for
@@ -54,7 +54,7 @@ for t in "${TARGETS[@]}"; do
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
   found=$(find "$artifacts" -type f | wc -l)
-  printf 'fuzz_%-15s %12s execs in %ss, coverage %s edges, corpus %s inputs, findings: %s\n' \
+  printf 'fuzz_%-16s %12s execs in %ss, coverage %s edges, corpus %s inputs, findings: %s\n' \
     "$t" "${execs:-?}" "$FUZZ_SECONDS" "${cov:-?}" "$(find "$corpus" -type f | wc -l)" "$found"
   if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
     failed=1
