@@ -24,7 +24,7 @@ demo: build
 bench: build
 	tests/bench/bench.sh $(BUILD)/poolgate
 
-# libFuzzer targets of the SMTP protocol core, clang + ASan/UBSan, in build-fuzz/.
+# libFuzzer targets of the untrusted-input parsers, clang + ASan/UBSan, in build-fuzz/.
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh

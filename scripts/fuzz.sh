@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the SMTP protocol core (tests/fuzz) with clang
+# Builds the libFuzzer targets of the untrusted-input parsers (tests/fuzz) with clang
 # in build-fuzz/ and runs each for FUZZ_SECONDS (default 60), printing how many
 # inputs it executed and what it found. Exits 1 when any target crashed; the
 # crashing input is kept under build-fuzz/artifacts/<target>/ for
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 BUILD=${FUZZ_BUILD:-build-fuzz}
-read -r -a TARGETS <<< "${FUZZ_TARGETS:-command_parser line_reader data_reader}"
+read -r -a TARGETS <<< "${FUZZ_TARGETS:-command_parser line_reader data_reader dns_reply smtp_reply header_fields ndr_detect spool_records spamd_reply rspamd_reply header_scanner config}"
 
 # libFuzzer's runtime is in libclang-rt-*-dev, which Debian's clang only
 # recommends (install-deps installs without recommends).
@@ -54,7 +54,7 @@ for t in "${TARGETS[@]}"; do
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
   found=$(find "$artifacts" -type f | wc -l)
-  printf 'fuzz_%-15s %12s execs in %ss, coverage %s edges, corpus %s inputs, findings: %s\n' \
+  printf 'fuzz_%-16s %12s execs in %ss, coverage %s edges, corpus %s inputs, findings: %s\n' \
     "$t" "${execs:-?}" "$FUZZ_SECONDS" "${cov:-?}" "$(find "$corpus" -type f | wc -l)" "$found"
   if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
     failed=1
