@@ -92,6 +92,7 @@ class Reload(unittest.TestCase):
         self.assertEqual(old.esmtp_features["size"], "36700160")
         mw.relay_overrides.update({
             "hostname": '"relay2.example.com"', "max_message_size": "20000",
+            "spool_min_free_mb": "64",
             "max_recipients": "100", "bare_newline": '"normalize"', "max_connections": "2",
             "listen": '["127.0.0.1:2525", "[::1]:2525", "198.51.100.1:2525", "127.0.0.1:2526"]'})
         mw.write_delivery_config()
@@ -134,6 +135,8 @@ class Reload(unittest.TestCase):
         old.quit()
         log = mw.relay_log()
         self.assertIn("reload: relay.listen changed; it takes effect at the next restart", log)
+        self.assertIn("reload: relay.spool_min_free_mb changed; it takes effect at the next "
+                      "restart", log)
         for key in ("max_message_size", "max_recipients", "bare_newline", "max_connections",
                     "hostname"):
             self.assertNotIn(f"relay.{key} changed", log)

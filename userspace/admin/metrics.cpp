@@ -215,6 +215,16 @@ void spool_metrics(PrometheusText& m, const Spool& spool) {
            memory.memtables);
   m.single("poolgate_spool_block_cache_bytes", kGauge, "RocksDB block cache in use",
            memory.block_cache);
+  SpoolHealth health = spool.health();
+  m.single("poolgate_spool_accepting", kGauge,
+           "1 while the spool takes new mail; 0 while its file system is below "
+           "relay.spool_min_free_mb or a write failed (/healthz says why)",
+           uint64_t(health.accepting ? 1 : 0));
+  m.single("poolgate_spool_free_bytes", kGauge,
+           "Free bytes on the spool's file system at the last write or check", health.free_bytes);
+  m.single("poolgate_spool_refused_for_space_total", kCounter,
+           "Client messages refused (452 4.3.1) because the spool's file system was low",
+           health.refused_for_space);
 }
 
 void routing_metrics(PrometheusText& m, const RouteKeeper& routes) {

@@ -65,6 +65,10 @@ struct RelayConfig {
   // One client (an internal server gone wild) cannot take every slot; 0 = max_connections.
   uint32_t max_connections_per_client = 100;
   std::string spool = "/var/spool/poolgate";
+  // New client mail is refused (452 4.3.1) when it would leave less than this
+  // free on the spool's file system (Postfix: queue_minfree); 0 = only when it
+  // would not fit at all.
+  uint32_t spool_min_free_mb = 128;
   std::string tls_certificate;  // empty = no STARTTLS
   std::string tls_key;
   BareNewline bare_newline = BareNewline::Reject;

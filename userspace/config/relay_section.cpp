@@ -82,6 +82,7 @@ void read_relay(const toml::table& table, Config& config, std::vector<Diagnostic
   reader.read("max_connections", relay.max_connections);
   reader.read("max_connections_per_client", relay.max_connections_per_client);
   reader.read("spool", relay.spool);
+  reader.read("spool_min_free_mb", relay.spool_min_free_mb);
   reader.read("tls_certificate", relay.tls_certificate);
   reader.read("tls_key", relay.tls_key);
   reader.read("command_timeout_s", relay.command_timeout_s);

@@ -2,6 +2,7 @@
 
 #include "admin/prometheus_text.h"
 #include "admin/views.h"
+#include "spool/spool.h"
 
 #include <spdlog/spdlog.h>
 
@@ -30,7 +31,13 @@ std::unique_ptr<HttpServer> start_admin_api(boost::asio::io_context& io,
   server->handle("/metrics", [s](const std::string&) {
     return HttpResponse{200, kPrometheusContentType, render_metrics(*s)};
   });
-  server->handle("/healthz", [](const std::string&) {
+  // 503 while the spool cannot take new mail: a load balancer or monitor then
+  // sends clients to another gateway, and the reason says what to fix.
+  server->handle("/healthz", [s](const std::string&) {
+    if (s->spool) {
+      SpoolHealth health = s->spool->health();
+      if (!health.accepting) return HttpResponse{503, "text/plain", health.reason + "\n"};
+    }
     return HttpResponse{200, "text/plain", "ok\n"};
   });
   server->handle("/queue", [s](const std::string&) {

@@ -52,6 +52,8 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
   const std::pair<const char*, std::function<std::string(const Config&)>> keys[] = {
       {"relay.listen", [](const Config& c) { return joined(c.relay.listen); }},
       {"relay.spool", [](const Config& c) { return c.relay.spool; }},
+      {"relay.spool_min_free_mb",
+       [](const Config& c) { return std::to_string(c.relay.spool_min_free_mb); }},
       {"relay.tls_certificate", [](const Config& c) { return c.relay.tls_certificate + c.relay.tls_key; }},
       {"dns.servers", [](const Config& c) { return joined(c.dns.servers); }},
       {"kernel.pin_path", [](const Config& c) { return c.kernel.pin_path; }},

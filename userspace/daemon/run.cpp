@@ -104,7 +104,10 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   std::optional<StatsMaps> kernel_maps = open_kernel_maps(config);
 
   const RelayConfig& relay = config.relay;
-  std::unique_ptr<Spool> spool = Spool::open(relay.spool);
+  SpoolOptions spool_options;
+  spool_options.min_free_bytes = uint64_t{relay.spool_min_free_mb} << 20;
+  spool_options.reserve_bytes = std::min<uint64_t>(16ull << 20, spool_options.min_free_bytes);
+  std::unique_ptr<Spool> spool = Spool::open(relay.spool, spool_options);
   std::vector<std::string> problems;
   std::vector<Envelope> unfinished = spool->load_unfinished(&problems);
   for (const std::string& problem : problems) spdlog::error("spool: {}", problem);

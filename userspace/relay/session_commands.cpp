@@ -5,6 +5,7 @@
 
 #include "common/log_text.h"
 #include "classify/classifier.h"  // NOLINT: after session.h, which it completes
+#include "spool/errors.h"
 #include "spool/spool_commit.h"
 #include "smtp/ehlo.h"
 
@@ -90,6 +91,10 @@ Reply SmtpSession::on_mail(const Command& command) {
   // RFC 1870 6.1: a declared size over the limit is refused before any data.
   if (params.size && *params.size > config_.max_message_size)
     return replies::size_exceeded();
+  // The spool's file system is low (spool/space_guard.h): say so now rather
+  // than after the client has sent the whole message.
+  if (context_.spool && !context_.spool->health().accepting)
+    return replies::insufficient_storage();
   transaction_ = Transaction{command.path, params, {}};
   return replies::sender_ok();
 }
@@ -188,6 +193,8 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
   if (result.error) {
     spdlog::error("{}: spool commit failed: {}; message not accepted", tag(),
                   result.error.message());
+    if (result.error == make_error_code(SpoolErrc::no_space))
+      co_return replies::insufficient_storage();
     co_return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
   }
   spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id,

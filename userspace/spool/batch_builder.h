@@ -29,6 +29,9 @@ struct CommitOp {
   Envelope envelope;  // queue_id already set
   std::string content;
   bool preassigned_id = false;  // the caller brought the id: check it is new
+  // A client's message (refused when the disk runs low: space_guard.h), not
+  // one poolgate generates itself (a DSN must not be lost for want of space).
+  bool client_mail = true;
 };
 struct UpdateRecipientOp {
   std::string queue_id;

@@ -9,9 +9,32 @@
 #include <algorithm>
 
 namespace poolgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+// While unhealthy, how often the committer retries Resume() and rechecks the
+// free space without waiting for a request.
+constexpr auto kRecheck = 1s;
+
+bool is_client_mail(const SpoolOp& op) {
+  const auto* commit = std::get_if<CommitOp>(&op);
+  return commit && commit->client_mail;
+}
+
+std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+}  // namespace
 
 GroupCommitter::GroupCommitter(const SpoolDb& db, Limits limits)
-    : db_(db), limits_(limits), thread_([this] { run(); }) {}
+    : db_(db),
+      limits_(limits),
+      guard_(db.path(), limits.min_free_bytes, limits.reserve_bytes),
+      thread_([this] { run(); }) {
+  std::lock_guard lock(health_mutex_);
+  health_.free_bytes = guard_.last_available();
+  health_.min_free_bytes = limits.min_free_bytes;
+}
 
 void GroupCommitter::submit(PendingWrite write) {
   {
@@ -38,14 +61,24 @@ SpoolStats GroupCommitter::stats() const {
   return {syncs_.load(), requests_.load(), messages_.load(), failed_.load(), largest_.load()};
 }
 
+SpoolHealth GroupCommitter::health() const {
+  std::lock_guard lock(health_mutex_);
+  return health_;
+}
+
 void GroupCommitter::run() {
   std::vector<PendingWrite> batch;
   for (;;) {
     size_t bytes = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing, and everything written
+      auto ready = [this] { return !queue_.empty() || closing_; };
+      // Healthy: sleep until there is work. Unhealthy: wake every kRecheck too,
+      // so the spool recovers by itself once the disk has room again, even
+      // when nobody writes.
+      if (healthy()) wake_.wait(lock, ready);
+      else wake_.wait_for(lock, kRecheck, ready);
+      if (queue_.empty() && closing_) return;  // everything written
       while (!queue_.empty() && batch.size() < limits_.max_batch_requests) {
         size_t size = op_bytes(queue_.front().op);
         // The first request always goes, however large; later ones only while
@@ -56,15 +89,39 @@ void GroupCommitter::run() {
         queue_.pop_front();
       }
     }
-    write_batch(batch, bytes);
+    if (!healthy()) recover();
+    if (!batch.empty()) write_batch(batch, bytes);
     batch.clear();
+  }
+}
+
+void GroupCommitter::admit(const std::vector<PendingWrite>& writes,
+                           std::vector<std::error_code>& results) {
+  if (write_failure_) {
+    std::fill(results.begin(), results.end(), write_failure_);
+    return;
+  }
+  uint64_t mail = 0, other = 0;
+  for (const auto& write : writes) (is_client_mail(write.op) ? mail : other) += op_bytes(write.op);
+  bool mail_fits = mail == 0 || guard_.room_for_new_mail(mail + other);
+  if (mail > 0) set_accepting(mail_fits);
+  // Nothing but refused mail: no reason to give up the reserve for it.
+  bool rest_fits = (other == 0 && !mail_fits) || guard_.room_for(other + (mail_fits ? mail : 0));
+  for (size_t i = 0; i < writes.size(); ++i) {
+    bool mail_op = is_client_mail(writes[i].op);
+    if ((mail_op && !mail_fits) || !rest_fits) {
+      results[i] = SpoolErrc::no_space;
+      if (mail_op) ++refused_for_space_;
+    }
   }
 }
 
 void GroupCommitter::write_batch(std::vector<PendingWrite>& writes, size_t bytes) {
   BatchBuilder builder(db_, bytes + 256, limits_.chunk_bytes);
   std::vector<std::error_code> results(writes.size());
-  for (size_t i = 0; i < writes.size(); ++i) results[i] = builder.stage(writes[i].op);
+  admit(writes, results);
+  for (size_t i = 0; i < writes.size(); ++i)
+    if (!results[i]) results[i] = builder.stage(writes[i].op);
 
   if (builder.staged() > 0) {
     rocksdb::WriteOptions options;
@@ -77,16 +134,14 @@ void GroupCommitter::write_batch(std::vector<PendingWrite>& writes, size_t bytes
       messages_.fetch_add(builder.messages());
       largest_.store(std::max<uint64_t>(largest_.load(), builder.staged()));
     } else {
-      // Nothing of this batch is acknowledged, so nothing acknowledged is
-      // lost. RocksDB refuses further writes after a failed sync until the
-      // process restarts: the disk needs an operator.
-      spdlog::error("spool {}: writing a batch of {} requests failed: {}; check the disk and "
-                    "restart poolgate",
-                    db_.path(), builder.staged(), status.ToString());
+      // Nothing of this batch is acknowledged, so nothing acknowledged is lost.
+      set_write_failure(written, status.ToString());
     }
     for (auto& result : results)
       if (!result) result = written;
   }
+  guard_.keep_reserve();
+  publish_health();
 
   for (size_t i = 0; i < writes.size(); ++i) {
     if (results[i]) failed_.fetch_add(1);
@@ -96,6 +151,57 @@ void GroupCommitter::write_batch(std::vector<PendingWrite>& writes, size_t bytes
       spdlog::error("spool {}: a completion callback threw: {}", db_.path(), e.what());
     }
   }
+}
+
+void GroupCommitter::recover() {
+  if (write_failure_) {
+    // RocksDB refuses every write after a failed one until Resume() (which
+    // flushes the memtables to start from a consistent state) succeeds.
+    rocksdb::Status status = db_.db().Resume();
+    if (!status.ok()) return;
+    spdlog::info("spool {}: writable again after: {}", db_.path(), failure_detail_);
+    set_write_failure({}, "");
+  }
+  if (!accepting_) set_accepting(guard_.room_for_new_mail(0));
+  guard_.keep_reserve();
+  publish_health();
+}
+
+void GroupCommitter::set_accepting(bool accepting) {
+  if (accepting == accepting_) return;
+  accepting_ = accepting;
+  uint64_t free = guard_.last_available();
+  if (accepting)
+    spdlog::info("spool {}: accepting new mail again ({} free)", db_.path(), mib(free));
+  else
+    spdlog::error("spool {}: refusing new mail (452 4.3.1): the file system has {} free, "
+                  "below the {} new mail must leave free; free space, or `poolgate queue "
+                  "delete` messages", db_.path(), mib(free), mib(guard_.min_free_bytes()));
+  publish_health();
+}
+
+void GroupCommitter::set_write_failure(std::error_code error, const std::string& detail) {
+  write_failure_ = error;
+  failure_detail_ = detail;
+  if (error)
+    spdlog::error("spool {}: a write failed ({}); retrying every second until the database "
+                  "takes writes again: check the disk", db_.path(), detail);
+  publish_health();
+}
+
+void GroupCommitter::publish_health() {
+  std::lock_guard lock(health_mutex_);
+  health_.accepting = accepting_ && !write_failure_;
+  health_.writable = !write_failure_;
+  health_.free_bytes = guard_.last_available();
+  health_.refused_for_space = refused_for_space_;
+  if (write_failure_)
+    health_.reason = "spool write failed: " + failure_detail_;
+  else if (!accepting_)
+    health_.reason = "spool file system has " + mib(health_.free_bytes) +
+                     " free, below the minimum of " + mib(guard_.min_free_bytes());
+  else
+    health_.reason.clear();
 }
 
 }  // namespace poolgate

@@ -47,15 +47,18 @@ Spool::Spool(std::unique_ptr<SpoolDb> db, const SpoolOptions& options, uint64_t 
     : SpoolView(std::move(db)),
       ids_(id_floor),
       committer_(this->db(), {options.max_batch_bytes, options.max_batch_requests,
-                              std::max<uint32_t>(options.chunk_bytes, 1)}) {}
+                              std::max<uint32_t>(options.chunk_bytes, 1), options.min_free_bytes,
+                              options.reserve_bytes}) {}
 
 Spool::~Spool() { close(); }
 
-void Spool::commit_async(Envelope envelope, std::string content, CommitCallback done) {
+void Spool::commit_async(Envelope envelope, std::string content, CommitCallback done,
+                         CommitKind kind) {
   bool preassigned = !envelope.queue_id.empty();
   if (!preassigned) envelope.queue_id = ids_.next();  // now: arrival order is call order
   std::string id = envelope.queue_id;
-  submit(CommitOp{std::move(envelope), std::move(content), preassigned},
+  submit(CommitOp{std::move(envelope), std::move(content), preassigned,
+                  kind == CommitKind::ClientMail},
          [id = std::move(id), done = std::move(done)](std::error_code ec) {
            done(ec, ec ? std::string() : id);
          });

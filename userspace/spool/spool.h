@@ -35,7 +35,16 @@ struct SpoolOptions {
   // Limits of one group commit (the first request of a batch always fits).
   size_t max_batch_bytes = 64 << 20;
   size_t max_batch_requests = 4096;
+  // space_guard.h: client mail is refused when it would leave less than this
+  // free on the spool's file system; the reserve keeps removals and DSNs
+  // writable on a file system somebody else filled.
+  uint64_t min_free_bytes = 128ull << 20;
+  uint64_t reserve_bytes = 16ull << 20;
 };
+
+// Who a commit is for: a client's message is refused when space runs low;
+// poolgate's own (a DSN) is written while it fits at all.
+enum class CommitKind { ClientMail, Generated };
 
 class Spool : public SpoolView {
  public:
@@ -59,7 +68,8 @@ class Spool : public SpoolView {
   // Stores envelope (recipients with their initial status) and content;
   // Envelope::size is set to content.size(). The callback gets the queue id
   // once everything is durable, or an error and "" (nothing stored).
-  void commit_async(Envelope envelope, std::string content, CommitCallback done);
+  void commit_async(Envelope envelope, std::string content, CommitCallback done,
+                    CommitKind kind = CommitKind::ClientMail);
   std::string commit(Envelope envelope, std::string content);
 
   // Records one recipient's delivery status (durably). not_found if the
@@ -89,6 +99,8 @@ class Spool : public SpoolView {
   void close() { committer_.close(); }
 
   SpoolStats stats() const { return committer_.stats(); }
+  // Whether new mail (and anything) can be written now: spool_health.h.
+  SpoolHealth health() const { return committer_.health(); }
 
  private:
   Spool(std::unique_ptr<SpoolDb> db, const SpoolOptions& options, uint64_t id_floor);

@@ -12,11 +12,11 @@ namespace poolgate {
 namespace asio = boost::asio;
 
 asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
-                                              std::string content) {
+                                              std::string content, CommitKind kind) {
   auto executor = co_await asio::this_coro::executor;
   auto [error, queue_id] = co_await asio::async_initiate<
       decltype(asio::use_awaitable), void(std::error_code, std::string)>(
-      [&spool, &envelope, &content, executor](auto handler) {
+      [&spool, &envelope, &content, kind, executor](auto handler) {
         // The spool takes a copyable std::function; the coroutine's handler is
         // move-only, so it travels in a shared_ptr.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
@@ -25,7 +25,8 @@ asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
                              asio::post(executor, [shared, ec, id = std::move(id)]() mutable {
                                (*shared)(ec, std::move(id));
                              });
-                           });
+                           },
+                           kind);
       },
       asio::use_awaitable);
   co_return CommitResult{error, queue_id};

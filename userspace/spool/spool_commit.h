@@ -20,6 +20,7 @@ struct CommitResult {
 };
 
 boost::asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
-                                                     std::string content);
+                                                     std::string content,
+                                                     CommitKind kind = CommitKind::ClientMail);
 
 }  // namespace poolgate
