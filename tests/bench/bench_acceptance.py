@@ -38,10 +38,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench_support import (
     BenchError, log, run_guarded, run, raise_nofile, helper_wait_port, helper_hold, ensure_postfix,
-    POSTFIX_MAIN, POSTFIX_MASTER, cpu_ticks, process_tree_ticks, read_status, open_tcp_sessions,
-    read_line_with_timeout, postfix_version, REPO, POSTFIX, POOLGATE_PORT, POSTFIX_PORT, SESSIONS,
-    IDLE_SESSIONS, RSS_GOAL_MB, RATIO_GOAL, CASES, BUSY_SIZE, BUSY_MESSAGES, TICKS, QUEUE_DIRS,
+    POSTFIX_MAIN, cpu_ticks, process_tree_ticks, read_status, open_tcp_sessions,
+    read_line_with_timeout, REPO, POOLGATE_PORT, POSTFIX_PORT, SESSIONS,
+    IDLE_SESSIONS, RSS_GOAL_MB, RATIO_GOAL, CASES, BUSY_SIZE, BUSY_MESSAGES, TICKS,
     smtp_source_cmd, check_poolgate_arg, raise_on_signals, add_json_arg, write_json, NO_LIMITS)
+from poolgate_test.postfix import PrivatePostfix, postfix_version
 
 
 def replace_table(src, name, body):
@@ -65,23 +66,20 @@ class Bench:
         self.pg_starts = 0
         self.peak_hwm_kb = 0      # the largest VmHWM of any poolgate run so far
         self.helpers = []
-        self.postfix_started = False
+        self.postfix = None       # the private Postfix instance, a PrivatePostfix
 
     # --- namespace ----------------------------------------------------------
     def setup(self):
         run(["ip", "netns", "add", self.ns])
         self.ns_created = True
         run(["ip", "netns", "exec", self.ns, "ip", "link", "set", "lo", "up"])
-        # Same disk as a production spool would be on; the parent must be
-        # traversable by the postfix user.
+        # Same disk as a production spool would be on (Postfix's queue too).
         self.tmp = tempfile.mkdtemp(prefix="pgbench-", dir="/var/tmp")
-        os.chmod(self.tmp, 0o755)
-        self.pf_dir = os.path.join(self.tmp, "postfix")
-        self.pf_conf = os.path.join(self.pf_dir, "conf")
         self.spool = os.path.join(self.tmp, "pg-spool")
         self.pg_config = os.path.join(self.tmp, "poolgate.toml")
         self.write_poolgate_config()
-        self.write_postfix_config()
+        self.postfix = PrivatePostfix(f"/run/netns/{self.ns}", f"127.0.0.1:{POSTFIX_PORT}",
+                                      POSTFIX_MAIN, prefix="pgbench-postfix-")
 
     def nsenter(self):
         return ["nsenter", f"--net=/run/netns/{self.ns}"]
@@ -99,10 +97,12 @@ class Bench:
             src = f.read()
         # Keep every other table ([routing], [kernel], the required pools, ...);
         # replace [relay] and [limits] (each ends at the next table header).
+        # Every session comes from 127.0.0.1: no per-client cap below the total.
         relay = (f'hostname = "relay.example.com"\n'
                  f'listen = ["127.0.0.1:{POOLGATE_PORT}"]\n'
                  f'client_networks = ["127.0.0.0/8"]\n'
                  f'max_connections = {2 * IDLE_SESSIONS}\n'
+                 f'max_connections_per_client = 0\n'
                  f'spool = "{self.spool}"\n')
         src = replace_table(src, "relay", relay)
         src = replace_table(src, "limits", "".join(f"{k} = {v}\n" for k, v in NO_LIMITS.items()))
@@ -185,51 +185,6 @@ class Bench:
                     and "metrics: no kernel counters" not in l]
 
     # --- postfix -------------------------------------------------------------
-    def write_postfix_config(self):
-        os.makedirs(self.pf_conf)
-        os.makedirs(os.path.join(self.pf_dir, "queue"))
-        os.makedirs(os.path.join(self.pf_dir, "data"))
-        shutil.chown(os.path.join(self.pf_dir, "data"), "postfix")
-        with open(os.path.join(self.pf_conf, "main.cf"), "w") as f:
-            f.write(POSTFIX_MAIN.format(dir=self.pf_dir))
-        with open(os.path.join(self.pf_conf, "master.cf"), "w") as f:
-            f.write(POSTFIX_MASTER.format(port=POSTFIX_PORT))
-
-    def start_postfix(self):
-        # `postfix start` creates the queue directories (post-install
-        # create-missing) and waits for master to be ready (master -w).
-        self.postfix_started = True
-        run(["ip", "netns", "exec", self.ns, POSTFIX, "-c", self.pf_conf, "start"], timeout=60)
-        self.wait_port(POSTFIX_PORT)
-
-    def postfix_master_pid(self):
-        try:
-            with open(os.path.join(self.pf_dir, "queue", "pid", "master.pid")) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
-
-    def check_postfix_alive(self):
-        pid = self.postfix_master_pid()
-        if pid is None or not os.path.exists(f"/proc/{pid}"):
-            raise BenchError("postfix master is not running:\n" + self.postfix_log_tail())
-
-    def postfix_log_tail(self, lines=20):
-        try:
-            with open(os.path.join(self.pf_dir, "maillog")) as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def postfix_queue_counts(self):
-        counts = {}
-        for name in QUEUE_DIRS:
-            total = 0
-            for _, _, files in os.walk(os.path.join(self.pf_dir, "queue", name)):
-                total += len(files)
-            counts[name] = total
-        return counts
-
     def reset_postfix(self):
         # Every accepted message sits in the hold queue, which no Postfix daemon
         # scans or keeps state about, so between runs (no session open) its
@@ -237,24 +192,14 @@ class Bench:
         # time, and on a filesystem mounted with `discard` each unlink can wait
         # milliseconds for the device (4 to 18 s per run here, more than the
         # runs themselves); many unlinks in parallel overlap those waits.
-        counts = self.postfix_queue_counts()
+        counts = self.postfix.queue_counts()
         elsewhere = {name: n for name, n in counts.items() if name != "hold" and n}
         if elsewhere:
             raise BenchError(f"postfix has messages outside the hold queue: {elsewhere}")
         paths = [os.path.join(dirpath, name) for dirpath, _, files in
-                 os.walk(os.path.join(self.pf_dir, "queue", "hold")) for name in files]
+                 os.walk(os.path.join(self.postfix.queue, "hold")) for name in files]
         with ThreadPoolExecutor(32) as pool:
             list(pool.map(os.unlink, paths))
-
-    def stop_postfix(self):
-        if not self.postfix_started:
-            return
-        pid = self.postfix_master_pid()
-        run([POSTFIX, "-c", self.pf_conf, "stop"], timeout=60, check=False)
-        deadline = time.monotonic() + 15
-        while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.postfix_started = False
 
     # --- measurements ----------------------------------------------------------
     def smtp_source(self, port, size, flags, count, sessions=SESSIONS):
@@ -285,19 +230,19 @@ class Bench:
         return count / elapsed, cpu * 1000 / TICKS / count
 
     def postfix_cpu_ticks(self):
-        return process_tree_ticks(self.postfix_master_pid())
+        return process_tree_ticks(self.postfix.master_pid())
 
     def measure_postfix(self, size, flags, count):
         """Returns (messages/s, CPU ms per message of all Postfix processes)."""
         self.reset_postfix()
         before = self.postfix_cpu_ticks()
         elapsed = self.smtp_source(POSTFIX_PORT, size, flags, count)
-        self.check_postfix_alive()
+        self.postfix.check_alive()
         cpu = self.postfix_cpu_ticks() - before
-        counts = self.postfix_queue_counts()
+        counts = self.postfix.queue_counts()
         if counts["hold"] != count or sum(counts.values()) != count:
             raise BenchError(f"postfix: sent {count} messages, its queue has {counts}:\n"
-                             + self.postfix_log_tail())
+                             + self.postfix.log_tail())
         return count / elapsed, cpu * 1000 / TICKS / count
 
     def warm_up_postfix(self):
@@ -359,10 +304,13 @@ class Bench:
             self.stop_poolgate(timeout=15, check=False)
         except Exception as e:  # noqa: BLE001 - cleanup goes on
             log(f"cleanup: {e}")
-        try:
-            self.stop_postfix()
-        except Exception as e:  # noqa: BLE001
-            log(f"cleanup: {e}")
+        if self.postfix:
+            try:
+                self.postfix.stop()
+                self.reset_postfix()  # the slow part of removing it, in parallel
+            except Exception as e:  # noqa: BLE001 - close() removes what is left
+                log(f"cleanup: {e}")
+            self.postfix.close()
         if self.ns_created:
             # Whatever is still in our namespace was started by us.
             for _ in range(3):
@@ -377,10 +325,6 @@ class Bench:
                 time.sleep(0.5)
             run(["ip", "netns", "del", self.ns], check=False)
         if self.tmp:
-            try:
-                self.reset_postfix()  # the slow part of removing it, in parallel
-            except Exception:  # noqa: BLE001 - rmtree below removes what is left
-                pass
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -416,7 +360,7 @@ def main():
 
     def body():
         bench.setup()
-        bench.start_postfix()
+        bench.postfix.start()
         bench.warm_up_postfix()
         bench.start_poolgate()
         for r in range(args.rounds):
@@ -430,7 +374,7 @@ def main():
                     cpus[(i, server)].append(cpu)
                     log(f"round {r + 1}/{args.rounds} {label:>5} {mode:<21} {server:<8} "
                         f"{count:>5} msgs: {rate:6.0f} msg/s, server CPU {cpu:.2f} ms/msg")
-        bench.check_postfix_alive()
+        bench.postfix.check_alive()
         log(f"poolgate RSS with {IDLE_SESSIONS} sessions, idle and then sending")
         base, idle, sockets = bench.rss_at_idle_sessions()
         busy_kb = bench.rss_at_busy_sessions(BUSY_SIZE, BUSY_MESSAGES)

@@ -1,55 +1,39 @@
 """Parts of bench_relay_e2e.py: the sink (Postfix's smtp-sink in the peer
-namespace, counting messages) and a private Postfix relay instance in the
-gateway namespace that finds the sink by MX lookup in the world's dnsmasq.
+namespace, counting messages) and a private Postfix relay instance
+(poolgate_test.postfix) in the gateway namespace that finds the sink by MX
+lookup in the world's dnsmasq.
 
 How Postfix gets the world's DNS without bypassing MX: its SMTP client reads
-/etc/resolv.conf through libc. master runs in a private mount namespace
-(`unshare --mount`) inside the gateway's network namespace, where a resolv.conf
-naming 203.0.113.53 is bind-mounted over /etc/resolv.conf; every process
-master starts inherits that view, nothing else on the host sees it, and the
-mount disappears with the last process. No transport_maps, no relayhost, no
-smtp_host_lookup=native: Postfix does the same MX -> A resolution poolgate does.
+/etc/resolv.conf through libc, and PrivatePostfix's `nameserver` runs master in
+a private mount namespace where a resolv.conf naming 203.0.113.53 is
+bind-mounted over /etc/resolv.conf (nothing else on the host sees it). No
+transport_maps, no relayhost, no smtp_host_lookup=native: Postfix does the same
+MX -> A resolution poolgate does.
 """
 import os
 import re
-import shutil
 import signal
 import socket
-import tempfile
 import time
 
-from bench_support import POSTFIX, POSTFIX_MASTER, QUEUE_DIRS, BenchError, run
+from bench_support import BenchError
 from poolgate_test.daemons import Daemon
 from poolgate_test.dns_server import DNS_V4
+from poolgate_test.postfix import SMTP_SINK, PrivatePostfix
 
 SINK_V4, SINK_PORT = "203.0.113.25", 25
 POSTFIX_PORT = 2526
 
-POSTFIX_RELAY_MAIN = """\
-compatibility_level = 3.6
-queue_directory = {dir}/queue
-data_directory = {dir}/data
-maillog_file = {dir}/maillog
-myhostname = postfix-e2e.example.com
-mydomain = example.com
-myorigin = $myhostname
-mydestination =
-relay_domains =
-mynetworks = 127.0.0.0/8
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-alias_maps =
-alias_database =
-biff = no
-smtpd_peername_lookup = no
-smtpd_relay_restrictions = permit_mynetworks, reject
-# Deliver like any relay: MX lookup, then A (the default, stated).
-smtp_host_lookup = dns
-smtp_dns_support_level = enabled
-# The sink offers no STARTTLS and poolgate's is opportunistic: plain text both.
-smtp_tls_security_level = none
-default_process_limit = 200
-"""
+# poolgate_test.postfix.BASE_MAIN plus these.
+POSTFIX_RELAY_MAIN = {
+    "myhostname": "postfix-e2e.example.com",
+    # Deliver like any relay: MX lookup, then A (the default, stated).
+    "smtp_host_lookup": "dns",
+    "smtp_dns_support_level": "enabled",
+    # The sink offers no STARTTLS and poolgate's is opportunistic: plain text both.
+    "smtp_tls_security_level": "none",
+    "default_process_limit": "200",
+}
 
 
 class Sink:
@@ -60,7 +44,7 @@ class Sink:
     def __init__(self, netns, workdir, run_no):
         self.log_path = os.path.join(workdir, f"sink-{run_no}.out")
         self.netns = netns
-        self.daemon = Daemon(netns, ["/usr/sbin/smtp-sink", "-c", "-u", "nobody",
+        self.daemon = Daemon(netns, [SMTP_SINK, "-c", "-u", "nobody",
                                      f"{SINK_V4}:{SINK_PORT}", "1024"],
                              self.log_path, self._listening, "smtp-sink")
 
@@ -99,93 +83,11 @@ class Sink:
         self.daemon.close()
 
 
-class PostfixRelay:
-    """A private Postfix 3.7 in the gateway namespace relaying to the MX hosts."""
-
-    def __init__(self, gw_netns):
-        self.gw = gw_netns
-        self.started = False
-        # Traversable by the postfix user; same disk as /var/spool.
-        self.dir = tempfile.mkdtemp(prefix="pgbench-e2e-postfix-", dir="/var/tmp")
-        os.chmod(self.dir, 0o755)
-        self.conf = os.path.join(self.dir, "conf")
-        for sub in ("conf", "queue", "data"):
-            os.makedirs(os.path.join(self.dir, sub))
-        shutil.chown(os.path.join(self.dir, "data"), "postfix")
-        with open(os.path.join(self.conf, "main.cf"), "w") as f:
-            f.write(POSTFIX_RELAY_MAIN.format(dir=self.dir))
-        with open(os.path.join(self.conf, "master.cf"), "w") as f:
-            f.write(POSTFIX_MASTER.format(port=POSTFIX_PORT))
-        self.resolv = os.path.join(self.dir, "resolv.conf")
-        with open(self.resolv, "w") as f:
-            f.write(f"nameserver {DNS_V4}\noptions attempts:2 timeout:2\n")
-        os.chmod(self.resolv, 0o644)
-
-    def start(self):
-        self.started = True
-        script = f'mount --bind "{self.resolv}" /etc/resolv.conf && exec "{POSTFIX}" -c "{self.conf}" start'
-        run(["nsenter", f"--net={self.gw.path}", "unshare", "--mount", "--propagation",
-             "private", "sh", "-c", script], timeout=60)
-
-    def master_pid(self):
-        try:
-            with open(os.path.join(self.dir, "queue", "pid", "master.pid")) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
-
-    def check_alive(self):
-        pid = self.master_pid()
-        if pid is None or not os.path.exists(f"/proc/{pid}"):
-            raise BenchError("postfix master is not running:\n" + self.log_tail())
-
-    def resolv_seen_by_master(self):
-        """/etc/resolv.conf as master's processes see it (proof of the bind mount)."""
-        with open(f"/proc/{self.master_pid()}/root/etc/resolv.conf") as f:
-            return f.read()
-
-    def queue_counts(self):
-        counts = {}
-        for name in QUEUE_DIRS:
-            counts[name] = sum(len(files) for _, _, files in
-                               os.walk(os.path.join(self.dir, "queue", name)))
-        return counts
-
-    def wait_empty(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            counts = self.queue_counts()
-            if not any(counts.values()):
-                return counts
-            time.sleep(0.1)
-        return self.queue_counts()
-
-    def log_tail(self, lines=20):
-        try:
-            with open(os.path.join(self.dir, "maillog"), errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def log_count(self, pattern):
-        try:
-            with open(os.path.join(self.dir, "maillog"), errors="replace") as f:
-                return sum(1 for line in f if pattern in line)
-        except OSError:
-            return 0
-
-    def stop(self):
-        if self.started:
-            pid = self.master_pid()
-            run([POSTFIX, "-c", self.conf, "stop"], timeout=60, check=False)
-            deadline = time.monotonic() + 15
-            while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-                time.sleep(0.1)
-            self.started = False
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+def postfix_relay(gw_netns):
+    """A private Postfix 3.7 in the gateway namespace relaying to the MX hosts
+    (not started)."""
+    return PrivatePostfix(gw_netns, f"127.0.0.1:{POSTFIX_PORT}", POSTFIX_RELAY_MAIN,
+                          nameserver=DNS_V4, prefix="pgbench-e2e-postfix-")
 
 
 def close_mail_world(mw):

@@ -35,11 +35,12 @@ import sys
 import time
 
 from bench_support import (BenchError, TICKS, process_tree_ticks,
-                           cpu_ticks, ensure_postfix, postfix_version, raise_nofile, median,
+                           cpu_ticks, ensure_postfix, raise_nofile, median,
                            smtp_source_cmd, check_poolgate_arg, raise_on_signals, add_json_arg,
                            write_json, make_log, STARTED, NO_LIMITS, run_guarded)
-from bench_e2e_support import POSTFIX_PORT, PostfixRelay, Sink, close_mail_world
+from bench_e2e_support import POSTFIX_PORT, Sink, close_mail_world, postfix_relay
 from poolgate_test.mailworld import EngineMissing, MailWorld
+from poolgate_test.postfix import postfix_version
 from poolgate_test.relay import RELAY_PORT
 
 SIZES = [("2 KB", 2048), ("50 KB", 51200)]
@@ -65,7 +66,7 @@ class Bench:
         # MailWorld's SIGTERM handler closes the world and exits; ours raises, so
         # that cleanup() stops Postfix too.
         signal.signal(signal.SIGTERM, self.on_signal)
-        self.postfix = PostfixRelay(self.mw.gw)
+        self.postfix = postfix_relay(self.mw.gw)
         self.postfix.start()
         seen = self.postfix.resolv_seen_by_master()
         if "203.0.113.53" not in seen:

@@ -1,7 +1,8 @@
 """Helpers shared by the bench_*.py scripts: errors, process and socket
-utilities, the Postfix package check, /proc readers, smtp-source command lines,
-and the JSON results each bench leaves for bench_summary.py. Split out so each
-file keeps one job."""
+utilities, making sure Postfix is installed (scripts/install-deps.sh), /proc
+readers, smtp-source command lines, and the JSON results each bench leaves for
+bench_summary.py. Split out so each file keeps one job. The private Postfix
+instances are poolgate_test.postfix's, as in the tests."""
 import json
 import os
 import resource
@@ -12,10 +13,10 @@ import subprocess
 import sys
 import time
 
+from poolgate_test.postfix import SMTP_SOURCE, postfix_installed
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))  # tests/bench -> the repository
-SMTP_SOURCE = "/usr/sbin/smtp-source"
-POSTFIX, POSTCONF = "/usr/sbin/postfix", "/usr/sbin/postconf"
 POOLGATE_PORT, POSTFIX_PORT = 2525, 2526
 SESSIONS = 20
 IDLE_SESSIONS = 1000
@@ -39,7 +40,6 @@ NO_LIMITS = {"messages_per_minute": 0, "recipients_per_day": 0,
 # Informational: the same 1,000 sessions all sending 50 KB messages at once.
 BUSY_SIZE, BUSY_MESSAGES = 51200, 2000
 TICKS = os.sysconf("SC_CLK_TCK")
-QUEUE_DIRS = ("maildrop", "incoming", "active", "deferred", "hold", "corrupt")
 
 
 class BenchError(Exception):
@@ -142,77 +142,30 @@ def helper_hold(port, count):
 # ---------------------------------------------------------------------------
 
 def ensure_postfix():
-    if all(os.access(tool, os.X_OK) for tool in (SMTP_SOURCE, POSTFIX, POSTCONF)):
+    """Postfix (smtp-source, the comparison instances) from scripts/install-deps.sh,
+    which installs it only where that removes no other MTA and otherwise says
+    what to do."""
+    if postfix_installed():
         return
-    log("installing postfix (for smtp-source and the comparison instance)")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    run(["debconf-set-selections"], input="postfix postfix/main_mailer_type select "
-        "No configuration\n")
-    run(["apt-get", "update", "-qq"], timeout=300, env=env)
-    # Never let the bench replace the host's MTA: postfix conflicts with the others.
-    sim = run(["apt-get", "install", "-s", "-y", "--no-install-recommends", "postfix"],
-              timeout=120, env=env)
-    removals = [l for l in sim.stdout.splitlines() if l.startswith("Remv ")]
-    if removals:
-        raise BenchError("installing postfix would remove packages (" + "; ".join(removals) +
-                         "); install postfix yourself or bench on another host")
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postfix"],
-        timeout=600, env=env)
-    if not os.access(SMTP_SOURCE, os.X_OK):
-        raise BenchError(f"{SMTP_SOURCE} missing after installing postfix")
+    log("postfix missing: running scripts/install-deps.sh")
+    script = os.path.join(REPO, "scripts", "install-deps.sh")
+    result = run([script], timeout=1200, check=False)
+    if result.returncode != 0 or not postfix_installed():
+        raise BenchError(f"{script} exited {result.returncode}, postfix is not installed:\n"
+                         f"{result.stdout}{result.stderr}")
 
 
-POSTFIX_MAIN = """\
-compatibility_level = 3.6
-queue_directory = {dir}/queue
-data_directory = {dir}/data
-maillog_file = {dir}/maillog
-myhostname = postfix-bench.example.net
-mydomain = example.net
-myorigin = $myhostname
-mydestination =
-relay_domains =
-mynetworks = 127.0.0.0/8
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-alias_maps =
-alias_database =
-biff = no
-smtp_host_lookup = native
-# Neither server looks up the client's name.
-smtpd_peername_lookup = no
-smtpd_relay_restrictions = permit_mynetworks, reject
-# Accepted mail goes to the hold queue: cleanup still fsyncs the queue file
-# before smtpd says 250, but nothing is delivered or deferred afterwards.
-smtpd_recipient_restrictions = check_client_access static:HOLD, permit_mynetworks, reject
-# 20 sessions must never wait for a free smtpd.
-default_process_limit = 200
-"""
-
-# Debian's defaults, without chroot (which would need copies of /etc files).
-POSTFIX_MASTER = """\
-127.0.0.1:{port} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-"""
+# The acceptance bench's Postfix (poolgate_test.postfix.BASE_MAIN plus these).
+POSTFIX_MAIN = {
+    "myhostname": "postfix-bench.example.net",
+    "mydomain": "example.net",
+    "smtp_host_lookup": "native",
+    # Accepted mail goes to the hold queue: cleanup still fsyncs the queue file
+    # before smtpd says 250, but nothing is delivered or deferred afterwards.
+    "smtpd_recipient_restrictions": "check_client_access static:HOLD, permit_mynetworks, reject",
+    # 20 sessions must never wait for a free smtpd.
+    "default_process_limit": "200",
+}
 
 
 def process_tree_ticks(master):
@@ -279,12 +232,6 @@ def read_line_with_timeout(proc, timeout):
     if not sel.select(timeout):
         return ""
     return proc.stdout.readline().strip()
-
-
-def postfix_version():
-    result = subprocess.run([POSTCONF, "-d", "-h", "mail_version"], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-    return result.stdout.strip() or "?"
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 import unittest
 
 import pgtest
-from poolgate_test.world import World
+from poolgate_test.world import RELAY_HOSTNAME, World
 
 
 class Cli(unittest.TestCase):
@@ -85,6 +85,33 @@ class Cli(unittest.TestCase):
         strict = self.world.pg("check-config", "--strict", check=False)
         self.assertEqual(strict.returncode, 1, strict.stderr)
         self.assertIn("--strict does not allow", strict.stderr)
+
+    def test_check_config_warns_on_unqualified_relay_hostname(self):
+        # Receivers see relay.hostname (greeting, EHLO, Received:): the default
+        # "localhost" or a bare name is a warning, and --strict fails on it.
+        fqdn = f'hostname = "{RELAY_HOSTNAME}"'
+        for name in ("localhost", "mailhost"):
+            with self.subTest(hostname=name):
+                self.world.write_config()
+                self.edit_config(fqdn, f'hostname = "{name}"')
+                plain = self.world.pg("check-config", check=False)
+                self.assertEqual(plain.returncode, 0, plain.stderr)
+                self.assertRegex(plain.stderr, rf"(?m)^1 warning:\n.*:\d+: warning: relay\.hostname: "
+                                               rf"'{name}' is not a fully-qualified domain name")
+                self.assertIn("ok (2 pools, 1 warning)", plain.stdout)
+                strict = self.world.pg("check-config", "--strict", check=False)
+                self.assertEqual(strict.returncode, 1, strict.stderr)
+                self.assertIn("--strict does not allow", strict.stderr)
+        # Not written at all: the default, "localhost".
+        self.world.write_config()
+        self.edit_config(fqdn, "")
+        default = self.world.pg("check-config", check=False)
+        self.assertRegex(default.stderr, r"warning: relay\.hostname: 'localhost' is not")
+        # A fully-qualified name: no warning, and --strict passes.
+        self.world.write_config()
+        strict = self.world.pg("check-config", "--strict", check=False)
+        self.assertEqual(strict.returncode, 0, strict.stderr)
+        self.assertNotIn("relay.hostname", strict.stderr)
 
     def test_config_option_after_the_subcommand(self):
         pg = pgtest.poolgate()

@@ -22,7 +22,8 @@ void expect_first_error(const std::string& text, const std::string& pattern) {
 
 namespace {
 
-// The smallest valid file: the two required pools.
+// The smallest valid file: the two required pools (the normal one with an
+// IPv6 address too) and the relay's name.
 const std::string kPools = R"(
 [[pool]]
 name      = "normal"
@@ -35,6 +36,9 @@ name      = "high-risk"
 fwmark    = 0x200
 table     = 200
 addresses = ["203.0.113.66"]
+
+[relay]
+hostname  = "relay.example.net"
 )";
 
 

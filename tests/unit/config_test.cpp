@@ -36,7 +36,11 @@ fwmark    = 0x200
 table     = 200
 ehlo      = "bulk.example.com"
 addresses = ["203.0.113.66", "2001:db8:203::66"]
+
+[relay]
+hostname = "relay.example.net"
 )";
+// kValid ends inside its [relay] table: kValid + "key = value\n" sets a relay key.
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
@@ -206,8 +210,6 @@ TEST(RelayConfig, DefaultsWhenAbsent) {
 
 TEST(RelayConfig, ParsesEndpointsNetworksAndLimits) {
   std::string text = kValid + R"(
-[relay]
-hostname = "relay.example.com"
 listen = ["198.51.100.1:25", "[2001:db8::1]:587"]
 client_networks = ["198.51.100.0/24", "2001:db8::/32", "203.0.113.7"]
 max_message_size = 1048576
@@ -230,15 +232,51 @@ bare_newline = "normalize"
 }
 
 TEST(RelayConfig, Errors) {
-  expect_error(kValid + "[relay]\nlisten = [\"::1:25\"]\n",
+  expect_error(kValid + "listen = [\"::1:25\"]\n",
                R"(relay\.listen: '::1:25' is not ADDRESS:PORT)");
-  expect_error(kValid + "[relay]\nclient_networks = [\"10.0.0.0/33\"]\n",
+  expect_error(kValid + "client_networks = [\"10.0.0.0/33\"]\n",
                R"(relay\.client_networks: '10\.0\.0\.0/33' is not a network)");
-  expect_error(kValid + "[relay]\nmax_recipients = 10\n", R"(relay\.max_recipients: must be at least 100)");
-  expect_error(kValid + "[relay]\ntls_certificate = \"/etc/c.pem\"\n",
+  expect_error(kValid + "max_recipients = 10\n", R"(relay\.max_recipients: must be at least 100)");
+  expect_error(kValid + "tls_certificate = \"/etc/c.pem\"\n",
                R"(relay\.tls_key: tls_certificate and tls_key go together)");
-  expect_error(kValid + "[relay]\nbare_newline = \"fix\"\n", R"(relay\.bare_newline: must be)");
-  expect_error(kValid + "[relay]\nspool_dir = \"/x\"\n", R"(relay\.spool_dir: unknown key)");
+  expect_error(kValid + "bare_newline = \"fix\"\n", R"(relay\.bare_newline: must be)");
+  expect_error(kValid + "spool_dir = \"/x\"\n", R"(relay\.spool_dir: unknown key)");
+}
+
+// relay.hostname is what receivers see (greeting, EHLO, Received:, DSNs): the
+// default "localhost", a bare name or a .localdomain name loads, with a warning.
+TEST(RelayConfig, UnqualifiedHostnameIsAWarning) {
+  const std::string fqdn = "hostname = \"relay.example.net\"";
+  for (const char* name : {"localhost", "LocalHost", "mail", "relay.localdomain",
+                           "relay.localhost"}) {
+    LoadResult result =
+        parse_config(replace(kValid, fqdn, "hostname = \"" + std::string(name) + "\""), "t.toml");
+    ASSERT_TRUE(result.config) << name;
+    ASSERT_EQ(result.diagnostics.size(), 1u) << name;
+    EXPECT_EQ(result.diagnostics[0].severity, Diagnostic::Severity::Warning);
+    EXPECT_EQ(result.diagnostics[0].to_string().rfind(
+                  "t.toml:28: warning: relay.hostname: '" + std::string(name) +
+                      "' is not a fully-qualified domain name", 0), 0u)
+        << result.diagnostics[0].to_string();
+  }
+  // Not written: the default "localhost", at the [relay] table's line, or at
+  // line 0 without a [relay] table.
+  for (auto [text, line] : {std::pair{replace(kValid, fqdn, ""), 27},
+                            std::pair{replace(kValid, "[relay]\n" + fqdn, ""), 0}}) {
+    LoadResult absent = parse_config(text, "t.toml");
+    ASSERT_TRUE(absent.config);
+    ASSERT_EQ(absent.diagnostics.size(), 1u);
+    EXPECT_EQ(absent.diagnostics[0].to_string().rfind(
+                  "t.toml:" + std::to_string(line) +
+                      ": warning: relay.hostname: 'localhost' is not a fully-qualified", 0), 0u)
+        << absent.diagnostics[0].to_string();
+  }
+  for (const char* name : {"relay.example.net", "MX1.Example.COM", "a.b"}) {
+    LoadResult result =
+        parse_config(replace(kValid, fqdn, "hostname = \"" + std::string(name) + "\""), "t.toml");
+    ASSERT_TRUE(result.config) << name;
+    EXPECT_TRUE(result.diagnostics.empty()) << name << ": " << result.diagnostics[0].to_string();
+  }
 }
 
 TEST(DnsConfig, DefaultsWhenAbsent) {
@@ -296,7 +334,7 @@ TEST(DnsConfig, Errors) {
 }
 
 TEST(DnsConfig, ErrorPointsAtTheLine) {
-  expect_error(kValid + "\n[dns]\ntimeout_ms = 50\n", R"(t\.toml:28: dns\.timeout_ms:)");
+  expect_error(kValid + "\n[dns]\ntimeout_ms = 50\n", R"(t\.toml:31: dns\.timeout_ms:)");
 }
 
 namespace {
@@ -389,11 +427,11 @@ TEST(ClassifyConfig, DefaultPool) {
 
 TEST(ClassifyConfig, Errors) {
   expect_error(kValid + "\n[classify]\ndefault_pool = \"bulk\"\n",
-               R"(t\.toml:28: classify\.default_pool: no pool named "bulk")");
+               R"(t\.toml:31: classify\.default_pool: no pool named "bulk")");
   expect_error(kValid + "\n[classify]\ndefault_pool = 1\n",
-               R"(t\.toml:28: classify\.default_pool: must be a string)");
+               R"(t\.toml:31: classify\.default_pool: must be a string)");
   expect_error(kValid + "\n[classify]\ndefault = \"normal\"\n",
-               R"(t\.toml:28: classify\.default: unknown key)");
+               R"(t\.toml:31: classify\.default: unknown key)");
   expect_error("classify = \"normal\"\n" + kValid,
                R"(t\.toml:1: classify: must be a table, written \[classify\])");
   // No "normal" pool and nothing written: one error (the required pool), not two.

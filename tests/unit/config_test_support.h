@@ -13,7 +13,8 @@
 namespace poolgate::config_test {
 
 // The smallest valid pool section: the two pools every configuration needs,
-// one IPv4 address each.
+// one IPv4 address each; and the relay's name (check-config warns on the
+// default "localhost").
 inline const std::string kTwoPools = R"(
 [[pool]]
 name      = "normal"
@@ -26,6 +27,9 @@ name      = "high-risk"
 fwmark    = 0x200
 table     = 200
 addresses = ["203.0.113.66"]
+
+[relay]
+hostname  = "relay.example.net"
 )";
 
 // 1-based line of the first occurrence of `needle` in `text`.

@@ -114,6 +114,7 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
         read_pool(*pools.get(i)->as_table(), i, config, diags);
       }
     } else if (name == "relay" && node.is_table()) {
+      config.lines["relay"] = line_of_node(node);  // where a default's warning points
       read_relay(*node.as_table(), config, diags);
     } else if (name == "dns" && node.is_table()) {
       read_dns(*node.as_table(), config, diags);

@@ -6,6 +6,7 @@
 #include "config/reporter.h"
 #include "config/spam_section.h"
 #include "config/validate_delivery.h"
+#include "mail/domain_name.h"
 
 #include "poolgate_maps.h"
 
@@ -164,12 +165,29 @@ void check_marks_and_tables(const Config& config, Reporter& report) {
   }
 }
 
+// A name receivers cannot use: no dot (the default "localhost", a bare host
+// name), or under the .localhost / .localdomain placeholders. RFC 5321 4.1.4
+// wants the fully-qualified name in EHLO, and receivers read it in Received:.
+bool unqualified_host_name(const std::string& name) {
+  std::string lower = normalize_domain(name);
+  auto dot = lower.rfind('.');
+  if (dot == std::string::npos) return true;
+  std::string_view last = std::string_view(lower).substr(dot + 1);
+  return last == "localhost" || last == "localdomain";
+}
+
 void check_relay(const Config& config, Reporter& report) {
   const RelayConfig& relay = config.relay;
   static const std::regex hostname_pattern(
       "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
   if (!std::regex_match(relay.hostname, hostname_pattern))
     report.error("relay.hostname", "'" + relay.hostname + "' is not a host name");
+  else if (unqualified_host_name(relay.hostname))
+    report.warning("relay.hostname",
+                   "'" + relay.hostname + "' is not a fully-qualified domain name, and receivers "
+                   "see it: in the greeting, the EHLO reply, Received: headers, DSNs and the EHLO "
+                   "of pools without their own ehlo; set this host's public name, e.g. "
+                   "relay.example.net");
   for (const std::string& domain : relay.internal_domains)
     if (!std::regex_match(domain, hostname_pattern))
       report.error("relay.internal_domains", "'" + domain + "' is not a domain name");

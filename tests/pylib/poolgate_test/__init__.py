@@ -7,6 +7,7 @@ namespaces and what runs in them.
     daemons, smtp_peer, helper processes in a namespace: the tests/peers scripts,
       dns_server, dnsq    dnsmasq and a tiny DNS client
     spamd, rspamd       the real scanners in a namespace
+    postfix             a private Postfix instance (own directories and ports)
     admin_http          the admin API and /metrics as the tests read them
     delivery_checks,    what a test reads back: messages, DSNs, the queue, the log
       dsn, peer

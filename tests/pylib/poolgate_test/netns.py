@@ -31,6 +31,21 @@ def _setns(fd):
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
+@contextlib.contextmanager
+def entered(path):
+    """Moves the calling thread into the namespace at `path` (/run/netns/NAME)
+    for the with-block."""
+    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(path, os.O_RDONLY)
+    try:
+        _setns(target)
+        yield
+    finally:
+        _setns(original)
+        os.close(original)
+        os.close(target)
+
+
 class NetNs:
     def __init__(self, name):
         self.name = name
@@ -59,15 +74,8 @@ class NetNs:
     @contextlib.contextmanager
     def entered(self):
         """Moves the calling thread into the namespace for the with-block."""
-        original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(self.path, os.O_RDONLY)
-        try:
-            _setns(target)
+        with entered(self.path):
             yield self
-        finally:
-            _setns(original)
-            os.close(original)
-            os.close(target)
 
     def close(self):
         run(["ip", "netns", "del", self.name], check=False)

@@ -14,14 +14,14 @@ import socket
 import subprocess
 import time
 
-from .world import World
+from .world import RELAY_HOSTNAME, World
 
 RELAY_PORT = 2525
 
 
 def relay_section(spool, **overrides):
     settings = {
-        "hostname": '"relay.example.com"',
+        "hostname": f'"{RELAY_HOSTNAME}"',
         "listen": '["127.0.0.1:2525", "[::1]:2525", "198.51.100.1:2525"]',
         "client_networks": '["127.0.0.0/8", "::1/128"]',
         "internal_domains": '["example.com"]',

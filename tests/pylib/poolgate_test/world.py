@@ -16,6 +16,7 @@ run in parallel; close() removes everything, and runs at exit and on SIGTERM.
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from .netns import NetNs, run
 MAIN_V4, MAIN_V6 = "198.51.100.1", "2001:db8:1::1"
 GATEWAY_V4, GATEWAY_V6 = "198.51.100.254", "2001:db8:ffff::254"
 PEER_V4, PEER_V6 = "203.0.113.25", "2001:db8:25::25"
+RELAY_HOSTNAME = "relay.example.com"
 
 POOLS = [
     {"name": "normal", "fwmark": 0x100, "table": 100, "ehlo": "mail.example.com",
@@ -107,6 +109,10 @@ class World:
             if "weights" in p:  # share of new connections per address (delivery)
                 lines.append(f"weights = [{', '.join(str(w) for w in p['weights'])}]")
             lines.append("")
+        if not re.search(r"(?m)^\[relay\]", extra):
+            # The relay's name, as an operator sets it (check-config warns on the
+            # default "localhost"); a caller's [relay] (relay_section) has its own.
+            lines += ["[relay]", f'hostname = "{RELAY_HOSTNAME}"', ""]
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
