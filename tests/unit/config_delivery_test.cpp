@@ -344,3 +344,42 @@ TEST(DeliveryConfig, ExampleFileDocumentsEveryKey) {
   EXPECT_EQ(d.data_timeout_s, defaults.data_timeout_s);
   EXPECT_EQ(d.dsn_max_returned_bytes, defaults.dsn_max_returned_bytes);
 }
+
+TEST(DeliveryConfig, SitesAreReadInOrderWithTheirLimits) {
+  const DeliveryConfig d = load(kPools + R"(
+[[delivery.site]]
+name = "google"
+mx = ["*.Google.com", "*.googlemail.com."]
+connections = 5
+messages_per_second = 2.5
+
+[[delivery.site]]
+name = "outlook"
+mx = ["*.mail.protection.outlook.com"]
+)").delivery;
+  ASSERT_EQ(d.sites.size(), 2u);
+  EXPECT_EQ(d.sites[0].name, "google");
+  EXPECT_EQ(d.sites[0].mx, (std::vector<std::string>{"*.google.com", "*.googlemail.com"}));
+  EXPECT_EQ(d.sites[0].connections, 5u);
+  EXPECT_EQ(d.sites[0].messages_per_second, 2.5);
+  EXPECT_FALSE(d.sites[1].connections);
+  EXPECT_FALSE(d.sites[1].messages_per_second);
+}
+
+TEST(DeliveryConfig, SiteErrorsPointAtTheirLine) {
+  std::string text = kPools + "[[delivery.site]]\nname = \"a\"\nmx = []\n";
+  expect_first_error(text, line_prefix(text, "mx =") +
+                               R"(delivery\.site\[0\]\.mx: must name at least one MX host)");
+  text = kPools + "[[delivery.site]]\nname = \"a\"\nmx = [\"mx.*.example\"]\n";
+  expect_first_error(text, line_prefix(text, "mx =") + R"(delivery\.site\[0\]\.mx: 'mx\.\*\.example')");
+  text = kPools + "[[delivery.site]]\nname = \"Big Site\"\nmx = [\"*.example\"]\n";
+  expect_first_error(text, line_prefix(text, "name =") + R"(delivery\.site\[0\]\.name:)");
+  text = kPools + "[[delivery.site]]\nname = \"a\"\nmx = [\"*.a.example\"]\nconnections = 0\n";
+  expect_first_error(text, line_prefix(text, "connections =") +
+                               R"(delivery\.site\[0\]\.connections: must be at least 1)");
+  text = kPools + "[[delivery.site]]\nname = \"a\"\nmx = [\"*.a.example\"]\n"
+                  "[[delivery.site]]\nname = \"a\"\nmx = [\"*.b.example\"]\n";
+  expect_first_error(text, R"(delivery\.site\[1\]\.name: 'a' is already a site)");
+  text = kPools + "[[delivery.site]]\nmx = [\"*.a.example\"]\n";
+  expect_first_error(text, R"(delivery\.site\[0\]\.name)");
+}

@@ -111,6 +111,18 @@ struct DestinationConfig {
   std::optional<double> messages_per_second;
 };
 
+// [[delivery.site]]: a receiver's mail platform, named by the host names of
+// its MX servers (Google, Microsoft 365...). Every recipient domain whose MX
+// hosts match is delivered as one site: connection and rate limits apply per
+// (source address, site), and a block reply rests a source address for the
+// whole site, not for one domain of it.
+struct SiteConfig {
+  std::string name;              // lower-case letters, digits, '-', '.', '_'
+  std::vector<std::string> mx;   // "mx.example.net" or "*.google.com" (any depth below)
+  std::optional<uint32_t> connections;         // per source address; default connections_per_destination
+  std::optional<double> messages_per_second;   // per source address; default messages_per_second
+};
+
 // [delivery]: the outbound side. Times are seconds.
 struct DeliveryConfig {
   // Waits between attempts: after the first failed attempt the first entry,
@@ -133,6 +145,7 @@ struct DeliveryConfig {
   uint32_t data_timeout_s = 600;     // reply to the final dot (4.5.3.2.6)
   uint32_t dsn_max_returned_bytes = 50000;  // RET=FULL beyond this returns headers only
   std::vector<DestinationConfig> destinations;
+  std::vector<SiteConfig> sites;  // first match wins (reputation/sites.h)
   // The override for exactly this recipient domain (any case, final dot
   // ignored; no parent-domain matching), or null.
   const DestinationConfig* find_destination(const std::string& domain) const;

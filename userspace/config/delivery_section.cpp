@@ -1,5 +1,6 @@
 // [delivery]: retries and lifetime, how hard to push each destination, TLS,
-// timeouts; [[delivery.destination]]: overrides for one recipient domain.
+// timeouts; [[delivery.destination]]: overrides for one recipient domain;
+// [[delivery.site]]: a receiver platform matched by its MX host names.
 // Optional: every key has a default (DeliveryConfig). Here only types and what
 // must be converted while reading (enums, port, domain spelling);
 // validate_delivery.cpp checks ranges once the whole file is read.
@@ -78,6 +79,46 @@ void read_destination(const toml::table& table, size_t index, Config& config,
   config.delivery.destinations.push_back(std::move(destination));
 }
 
+void read_site(const toml::table& table, size_t index, Config& config,
+               std::vector<Diagnostic>& diags) {
+  SiteConfig site;
+  TomlTableReader reader(table, "delivery.site[" + std::to_string(index) + "]", config, diags);
+  reader.require("name");
+  reader.require("mx");
+  reader.read("name", site.name);
+  reader.read("mx", site.mx);
+  uint32_t connections = 0;
+  reader.read("connections", connections);
+  double rate = 0;
+  reader.read("messages_per_second", rate);
+  reader.reject_unknown_keys();
+  // Host names compare in one spelling; a pattern's "*." prefix survives.
+  for (std::string& pattern : site.mx) {
+    bool wildcard = pattern.starts_with("*.");
+    pattern = (wildcard ? "*." : "") + normalize_domain(wildcard ? pattern.substr(2) : pattern);
+  }
+  if (table.get("connections")) site.connections = connections;
+  if (table.get("messages_per_second")) site.messages_per_second = rate;
+  config.delivery.sites.push_back(std::move(site));
+}
+
+// [[NAME]] tables under [delivery]: each one read by `read_one`.
+void read_tables(const toml::node* node, const std::string& name, Config& config,
+                 std::vector<Diagnostic>& diags,
+                 void (*read_one)(const toml::table&, size_t, Config&, std::vector<Diagnostic>&)) {
+  if (!node) return;
+  std::string key = "delivery." + name;
+  if (!node->is_array_of_tables()) {
+    report(config, diags, key, "must be written as [[" + key + "]] tables");
+    return;
+  }
+  const toml::array& array = *node->as_array();
+  for (size_t i = 0; i < array.size(); ++i) {
+    config.lines[key + "[" + std::to_string(i) + "]"] = line_of_node(*array.get(i));
+    read_one(*array.get(i)->as_table(), i, config, diags);
+  }
+}
+
 }  // namespace
 
 void read_delivery(const toml::table& table, Config& config, std::vector<Diagnostic>& diags) {
@@ -100,6 +141,7 @@ void read_delivery(const toml::table& table, Config& config, std::vector<Diagnos
   reader.read("data_timeout_s", delivery.data_timeout_s);
   reader.read("dsn_max_returned_bytes", delivery.dsn_max_returned_bytes);
   const toml::node* destinations = reader.node("destination");
+  const toml::node* sites = reader.node("site");
   reader.reject_unknown_keys();
 
   // DeliveryConfig::port is 16 bits: range-check before narrowing.
@@ -108,17 +150,8 @@ void read_delivery(const toml::table& table, Config& config, std::vector<Diagnos
   else
     delivery.port = static_cast<uint16_t>(port);
 
-  if (!destinations) return;
-  if (!destinations->is_array_of_tables()) {
-    report(config, diags, "delivery.destination",
-           "must be written as [[delivery.destination]] tables");
-    return;
-  }
-  const toml::array& array = *destinations->as_array();
-  for (size_t i = 0; i < array.size(); ++i) {
-    config.lines["delivery.destination[" + std::to_string(i) + "]"] = line_of_node(*array.get(i));
-    read_destination(*array.get(i)->as_table(), i, config, diags);
-  }
+  read_tables(destinations, "destination", config, diags, read_destination);
+  read_tables(sites, "site", config, diags, read_site);
 }
 
 }  // namespace poolgate

@@ -115,6 +115,33 @@ void check_destinations(const Config& config, Reporter& report) {
   }
 }
 
+void check_sites(const Config& config, Reporter& report) {
+  static const std::regex name_pattern("[a-z0-9][a-z0-9._-]{0,62}");
+  static const std::regex host_pattern(
+      "(\\*\\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*");
+  std::map<std::string, size_t> first_of;
+  const auto& sites = config.delivery.sites;
+  for (size_t i = 0; i < sites.size(); ++i) {
+    const SiteConfig& site = sites[i];
+    auto key = [i](const char* field) { return fmt::format("delivery.site[{}].{}", i, field); };
+    if (!std::regex_match(site.name, name_pattern))
+      report.error(key("name"), "'" + site.name + "' must be 1-63 lower-case letters, digits, "
+                                "'.', '-' or '_'");
+    else if (auto [it, inserted] = first_of.emplace(site.name, i); !inserted)
+      report.error(key("name"), fmt::format("'{}' is already a site at line {}", site.name,
+                                            report.line(fmt::format("delivery.site[{}].name",
+                                                                    it->second))));
+    if (site.mx.empty()) report.error(key("mx"), "must name at least one MX host or *.pattern");
+    for (const std::string& pattern : site.mx)
+      if (!std::regex_match(pattern, host_pattern))
+        report.error(key("mx"), "'" + pattern + "' is not a host name or *.domain pattern");
+    if (site.connections && *site.connections < 1)
+      report.error(key("connections"), "must be at least 1");
+    if (site.messages_per_second && *site.messages_per_second < 0)
+      report.error(key("messages_per_second"), "must be at least 0 (0 = no limit)");
+  }
+}
+
 }  // namespace
 
 void check_delivery(const Config& config, Reporter& report) {
@@ -122,6 +149,7 @@ void check_delivery(const Config& config, Reporter& report) {
   check_limits(config, report);
   check_timeouts(config, report);
   check_destinations(config, report);
+  check_sites(config, report);
 }
 
 }  // namespace poolgate

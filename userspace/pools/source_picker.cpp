@@ -19,21 +19,35 @@ SourcePicker::SourcePicker(const PoolConfig& pool) {
 }
 
 std::optional<SourceBinding> SourcePicker::pick(bool v6) {
+  return pick(v6, [](const SourceBinding&) { return true; });
+}
+
+std::optional<SourceBinding> SourcePicker::pick(
+    bool v6, const std::function<bool(const SourceBinding&)>& usable) {
   std::vector<Candidate>& candidates = v6 ? v6_ : v4_;
-  if (candidates.empty()) return std::nullopt;
   // Smooth weighted round robin: every candidate gains its weight, the one
   // with the most accumulated (first in config order on a tie) is chosen and
   // pays back the total. Over any sum(weights) consecutive picks each address
-  // is chosen exactly weight times, spread out rather than in runs.
+  // is chosen exactly weight times, spread out rather than in runs. Only the
+  // usable ones take part in this round.
   int64_t total = 0;
   Candidate* best = nullptr;
   for (Candidate& candidate : candidates) {
+    if (!usable(candidate.source)) continue;
     candidate.current += candidate.weight;
     total += candidate.weight;
     if (best == nullptr || candidate.current > best->current) best = &candidate;
   }
+  if (!best) return std::nullopt;
   best->current -= total;
   return best->source;
+}
+
+std::vector<SourceBinding> SourcePicker::sources() const {
+  std::vector<SourceBinding> out;
+  for (const auto* family : {&v4_, &v6_})
+    for (const Candidate& candidate : *family) out.push_back(candidate.source);
+  return out;
 }
 
 bool SourcePicker::has_family(bool v6) const { return !(v6 ? v6_ : v4_).empty(); }

@@ -8,6 +8,7 @@
 #include "mail/source_binding.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,13 @@ class SourcePicker {
   // sum(weights) picks, no bursts); weight 0 = drained, never picked.
   // nullopt when the pool has no address of that family with weight > 0.
   std::optional<SourceBinding> pick(bool v6);
+  // The same among the addresses `usable` accepts (one resting for the site,
+  // or at its connection limit there, sits this pick out without disturbing
+  // the others' proportions); nullopt when it accepts none.
+  std::optional<SourceBinding> pick(bool v6,
+                                    const std::function<bool(const SourceBinding&)>& usable);
+  // Every address with weight > 0, both families.
+  std::vector<SourceBinding> sources() const;
 
   // Any address with weight > 0 in that family.
   bool has_family(bool v6) const;

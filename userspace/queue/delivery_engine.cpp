@@ -143,6 +143,12 @@ void DeliveryEngine::kick(Destination& dest) {
     dest.idle.erase(dest.idle.begin());
     ++dest.waking;
   }
+  // New connections need a source address that neither rests at the site nor
+  // is at its connection limit there (engine_reputation.cpp).
+  int64_t now = std::time(nullptr);
+  SiteRoom room = dest.ready.size() > dest.waking ? site_room(dest, now) : SiteRoom::Free;
+  if (room == SiteRoom::AllResting && dest.waking == 0) defer_resting(dest, std::nullopt, now);
+  if (room != SiteRoom::Free) return;
   while (dest.ready.size() > dest.waking && dest.active < dest.connection_limit &&
          connections_ < config_->delivery.max_concurrent_connections) {
     std::optional<Job> job = next_job(dest);
@@ -178,6 +184,7 @@ asio::awaitable<void> DeliveryEngine::ticker() {
     boost::system::error_code ec;
     co_await tick_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
+    book_.recover(std::time(nullptr));
     release_due(std::time(nullptr));
   }
 }

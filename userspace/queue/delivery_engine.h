@@ -28,6 +28,7 @@
 #include "queue/queue_control.h"
 #include "queue/queued_message.h"
 #include "queue/retry_policy.h"
+#include "reputation/source_site_book.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -117,12 +118,19 @@ class DeliveryEngine : public QueueControl {
   // Every queued message as it stands now (recipients' states included).
   std::vector<Envelope> snapshot() const;
   const std::string& pool_of(const Envelope& envelope) const;
+  // Every (source address, site) the receivers told us about: rests, backing
+  // off, connections (reputation/source_site_book.h).
+  std::vector<SourceSiteView> reputation() const { return book_.views(std::time(nullptr)); }
 
  private:
   // Where an attempt went, for the log and DSNs.
   struct Attempt {
     std::string mx_host;  // "" when no connection was made
     DeliveryRecord record;
+    // Deferred recipients go again at this time rather than by the retry
+    // schedule: at once after a block rested the source address, or when the
+    // first rest of an all-resting pool ends. 0 = the schedule.
+    int64_t retry_at_unix = 0;
   };
 
   void make_pickers();
@@ -148,14 +156,33 @@ class DeliveryEngine : public QueueControl {
   // One connection's life (engine_connection.cpp).
   boost::asio::awaitable<void> connection(std::shared_ptr<Destination> dest, Job first);
   boost::asio::awaitable<void> deliver_jobs(Destination& dest, SmtpClient& client,
+                                            const SourceBinding& source,
                                             const std::string& mx_host, Job job);
   // The job, and every other job ready for the destination, get `result`
   // (its recipient index aside): the destination is unusable now (DNS, no
   // next hop answering or every one refusing us).
-  void fail_destination(Destination& dest, Job job, const RecipientResult& result,
+  // No first job: only the ready ones.
+  void fail_destination(Destination& dest, std::optional<Job> job, const RecipientResult& result,
                         const Attempt& attempt);
   ClientOptions client_options(const Destination& dest, const PoolConfig& pool,
                                const std::string& mx_host) const;
+
+  // Reputation feedback (engine_reputation.cpp).
+  enum class SiteRoom { Free, Full, AllResting };
+  // Whether a new connection of dest's pool to its site has a source address
+  // (not resting there, below its connection limit there).
+  SiteRoom site_room(const Destination& dest, int64_t now) const;
+  // A source address for a connection to `dest`'s site, its slot there taken.
+  std::optional<SourceBinding> take_source(SourcePicker& picker, const Destination& dest,
+                                           bool v6, int64_t now);
+  void release_source(const SourceBinding& source, const std::string& site);
+  // Every ready job of dest waits until the first rest of its pool's
+  // addresses at the site ends: deferred, never sent from another pool.
+  void defer_resting(Destination& dest, std::optional<Job> first, int64_t now);
+  // A reply's class acted on: a block rests the source for the site, a rate
+  // limit backs the pair off. True when the source must not send more here.
+  bool take_feedback(const SourceBinding& source, const Destination& dest, ReplyClass cls,
+                     const Reply& reply);
 
   // Outcomes (engine_outcomes.cpp).
   void record(const Job& job, const std::vector<RecipientResult>& results,
@@ -184,6 +211,7 @@ class DeliveryEngine : public QueueControl {
   std::map<DestinationKey, std::shared_ptr<Destination>> destinations_;
   std::multimap<int64_t, Job> deferred_;  // by due time (unix seconds)
   std::set<std::string> suspended_;       // domains
+  SourceSiteBook book_;
   std::mt19937 rng_;
   boost::asio::steady_timer tick_;
   uint32_t connections_ = 0;

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "queue/queued_message.h"
+#include "reputation/sites.h"
 
 #include <utility>  // Boost 1.74 asio headers use std::exchange without it
 
@@ -40,6 +41,11 @@ struct Destination {
   TlsMode tls = TlsMode::Opportunistic;
   // Rate limit: the earliest time the next message may start.
   std::chrono::steady_clock::time_point next_send{};
+  // The site (reputation/sites.h) its next hops were last found to be, and
+  // that site's limits per source address; empty until the first connection
+  // resolved them.
+  std::string site;
+  SiteLimits site_limits;
 
   Destination(DestinationKey k, const DeliveryConfig& config);
   // Limits and TLS policy from `config` (its override for key.domain, if any).

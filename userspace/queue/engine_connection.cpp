@@ -64,15 +64,41 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
                        {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false}, {});
       job.reset();
     }
+    if (job) {
+      // The site the next hops make (reputation/sites.h): limits and rests
+      // are counted per (source address, site).
+      std::vector<std::string> hosts;
+      for (const NextHop& hop : plan.hops) hosts.push_back(hop.host);
+      SiteRef site = site_of(dest->key.domain, hosts, config_->delivery.sites);
+      dest->site = site.key;
+      dest->site_limits = limits_of(site, config_->delivery);
+    }
     std::optional<ConnectionFailure> last_failure;
     Attempt last_attempt;
     // Like Postfix's smtp_mx_address_limit: a plan may list 20 addresses, but
     // one attempt tries a few, so a dead domain costs minutes, not an hour.
     size_t tried = 0;
-    for (const NextHop& hop : plan.hops) {
+    for (size_t h = 0; h < plan.hops.size(); ++h) {
+      const NextHop& hop = plan.hops[h];
       if (!job || stopping_ || tried++ >= kAddressesPerAttempt) break;
-      std::optional<SourceBinding> source = picker.pick(hop.address.is_v6());
-      if (!source) continue;  // resolve_next_hops already kept to our families
+      int64_t now = std::time(nullptr);
+      std::optional<SourceBinding> source = take_source(picker, *dest, hop.address.is_v6(), now);
+      if (!source) {
+        // Every address rests at this site: the mail waits, deferred. Else
+        // they are all at their connection limit there: the job goes back
+        // to the front and a closing connection of the site kicks it again.
+        // (A family without addresses never gets here: resolve_next_hops
+        // kept to our families.)
+        if (site_room(*dest, now) == SiteRoom::AllResting) {
+          defer_resting(*dest, std::move(job), now);
+        } else {
+          auto it = messages_.find(job->queue_id);
+          if (it != messages_.end() && it->second.in_flight > 0) --it->second.in_flight;
+          dest->ready.push_front(std::move(*job));
+        }
+        job.reset();
+        break;
+      }
       SmtpClient client(io_.get_executor(), *source,
                         asio::ip::tcp::endpoint(hop.address, config_->delivery.port),
                         client_options(*dest, *pool, hop.host));
@@ -83,11 +109,20 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
                      pool->name, log_text(hop.host), hop.address.to_string(),
                      source->address.to_string(), source->fwmark,
                      last_failure ? log_text(last_failure->reply.str()) : "failed");
+        // A block at connect, greeting or EHLO is about this source address:
+        // the same next hop is tried again from another one.
+        if (last_failure && take_feedback(*source, *dest, last_failure->reply_class,
+                                          last_failure->reply)) {
+          --h;
+          --tried;
+        }
+        release_source(*source, dest->site);
         continue;
       }
-      co_await deliver_jobs(*dest, client, hop.host, std::move(*job));
+      co_await deliver_jobs(*dest, client, *source, hop.host, std::move(*job));
       job.reset();
       co_await client.quit();
+      release_source(*source, dest->site);
     }
     if (job) {
       // No next hop took a connection: the destination is down for now, so
@@ -113,6 +148,7 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
 }
 
 asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient& client,
+                                                   const SourceBinding& source,
                                                    const std::string& mx_host, Job job) {
   uint32_t sent = 0;
   for (;;) {
@@ -121,7 +157,12 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
     if (message.deleted) {
       record(job, {}, {});
     } else {
-      auto wait = dest.reserve_send_slot(std::chrono::steady_clock::now());
+      auto steady = std::chrono::steady_clock::now();
+      // The domain's own rate, and the (source, site)'s (backed off or not).
+      auto wait = std::max(dest.reserve_send_slot(steady),
+                           book_.reserve_send_slot(source.address.to_string(), dest.site,
+                                                   dest.site_limits, steady,
+                                                   std::time(nullptr)));
       if (wait.count() > 0) {
         asio::steady_timer timer(io_, wait);
         boost::system::error_code ec;
@@ -132,7 +173,16 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
       // co_await expression twice.
       OutboundMessage outbound{message.envelope, content, job.recipients};
       MessageResult result = co_await client.send(outbound);
-      record(job, result.recipients, {mx_host, result.record});
+      // A block at MAIL, RCPT, DATA or the final reply rests this source at
+      // the site: its recipients go again at once, from another address.
+      bool resting = false;
+      for (const RecipientResult& r : result.recipients)
+        if (r.reply_class == ReplyClass::ReputationBlock || r.reply_class == ReplyClass::RateLimit)
+          resting = take_feedback(source, dest, r.reply_class, r.reply) || resting;
+      Attempt attempt{mx_host, result.record};
+      if (resting) attempt.retry_at_unix = std::time(nullptr);
+      record(job, result.recipients, attempt);
+      if (resting) break;
     }
     ++sent;
     if (!client.usable() || stopping_ || sent >= config_->delivery.max_messages_per_connection)
@@ -162,8 +212,8 @@ asio::awaitable<std::optional<Job>> DeliveryEngine::wait_idle(Destination& dest)
   co_return next_job(dest);
 }
 
-void DeliveryEngine::fail_destination(Destination& dest, Job job, const RecipientResult& result,
-                                      const Attempt& attempt) {
+void DeliveryEngine::fail_destination(Destination& dest, std::optional<Job> job,
+                                      const RecipientResult& result, const Attempt& attempt) {
   for (std::optional<Job> current = std::move(job); current; current = next_job(dest)) {
     std::vector<RecipientResult> results;
     for (size_t index : current->recipients) {

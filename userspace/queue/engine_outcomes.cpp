@@ -76,6 +76,13 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
     // A 5xx that only ended the connection (a refusing greeting, a failed
     // RSET) is kept as its 4xx form, so `queue show`, the log and a delay
     // DSN agree that the recipient waits.
+    // A block or a rate limit is about the source address, not the
+    // recipient: whatever its code, the recipient waits (and goes again from
+    // another address), never bounces before its lifetime ends.
+    if (result.outcome == Outcome::PermFail &&
+        (result.reply_class == ReplyClass::ReputationBlock ||
+         result.reply_class == ReplyClass::RateLimit))
+      result.outcome = Outcome::TempFail;
     if (result.outcome == Outcome::TempFail) result.reply = as_deferral(result.reply);
     Recipient& recipient = envelope.recipients[result.recipient];
     spdlog::info("{}: pool={} mx={} {}", envelope.queue_id, message.pool,
@@ -110,8 +117,10 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
         recipient.state = RecipientState::Deferred;
         // Never later than the expiry: the last attempt comes at the end of
         // the lifetime, not up to an hour after it.
+        int64_t next = attempt.retry_at_unix > 0 ? std::max(attempt.retry_at_unix, now)
+                                                 : now + retry_.interval_after(recipient.attempts);
         recipient.next_attempt_unix =
-            std::min<int64_t>(now + retry_.interval_after(recipient.attempts),
+            std::min<int64_t>(next,
                               std::max<int64_t>(now + 1, envelope.received_unix +
                                                              int64_t(retry_.max_lifetime_s)));
         ++counters_.deferred;
