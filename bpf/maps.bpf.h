@@ -70,6 +70,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg1_global SEC(".maps");
 
+/* Per CPU like pg1_pool_stats. A hash keyed by the address itself, so XDP finds
+ * it from the destination and tc from the mark's source with one lookup; the
+ * loader owns the key set (map_sync), BPF never creates an entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PG_MAX_ADDRESSES);
+	__type(key, struct pg_addr);
+	__type(value, struct pg_addr_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg1_addr_stats SEC(".maps");
+
 /* Only written by the loader (attach/detach bookkeeping). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -96,6 +107,12 @@ static __always_inline struct pg_global_counters *pg_global(void)
 static __always_inline struct pg_pool_counters *pg_pool_stats(__u32 pool_id)
 {
 	return bpf_map_lookup_elem(&pg1_pool_stats, &pool_id);
+}
+
+/* NULL for an address the loader has not (yet) given an entry. */
+static __always_inline struct pg_addr_counters *pg_addr_stats(const struct pg_addr *addr)
+{
+	return bpf_map_lookup_elem(&pg1_addr_stats, addr);
 }
 
 #endif /* POOLGATE_MAPS_BPF_H */

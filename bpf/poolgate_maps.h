@@ -11,7 +11,10 @@
  * any struct below MUST bump the prefix (pg2_...), so that a new loader never
  * silently reuses an old pin with a different layout; libbpf would refuse an
  * incompatible pin anyway, but a versioned name lets old and new coexist during an
- * upgrade and makes the mismatch obvious in `ls <pin_path>`.
+ * upgrade and makes the mismatch obvious in `ls <pin_path>`. Adding a new map
+ * with a new struct changes no existing pin, so it keeps the prefix: the first
+ * load after an upgrade creates the new pin next to the old ones (pg1_addr_stats
+ * came that way), and readers treat that one pin as optional.
  */
 #ifndef POOLGATE_MAPS_H
 #define POOLGATE_MAPS_H
@@ -30,6 +33,7 @@
 #define PG_MAP_POOL_STATS "pg1_pool_stats"
 #define PG_MAP_GLOBAL     "pg1_global"
 #define PG_MAP_ATTACH     "pg1_attach"
+#define PG_MAP_ADDR_STATS "pg1_addr_stats"
 
 /* Program names as the kernel reports them (bpftool prog, tc filter show). Used
  * by detach to recognise its own programs before removing anything. */
@@ -89,6 +93,20 @@ struct pg_pool_counters {
 	__u64 rx_packets;        /* XDP ingress to a pool address */
 	__u64 rx_bytes;
 	__u64 inbound_syn_drops; /* XDP: new inbound TCP connection to this pool */
+};
+
+/* pg1_addr_stats[pool address], per CPU: the same counters for one source
+ * address (a receiver judges an IP, not a pool). The loader creates a zeroed
+ * entry for every configured address and deletes the others; BPF only looks
+ * up and increments, so an address without an entry is counted per pool only. */
+struct pg_addr_counters {
+	__u64 tx_packets;        /* egress from this address, GSO segments counted */
+	__u64 tx_bytes;
+	__u64 connections;       /* egress SYN without ACK */
+	__u64 leak_drops;        /* packet with this address's mark, another source */
+	__u64 rx_packets;        /* XDP ingress to this address */
+	__u64 rx_bytes;
+	__u64 inbound_syn_drops; /* XDP: new inbound TCP connection to this address */
 };
 
 /* pg1_global[0], per CPU: drops that belong to no pool. */

@@ -42,6 +42,8 @@ static __always_inline int pg_marked(struct __sk_buff *skb, __u32 masked,
 {
 	struct pg_mark_entry *entry = bpf_map_lookup_elem(&pg1_marks, &masked);
 	struct pg_pool_counters *pool;
+	struct pg_addr_counters *addr;
+	__u64 segs, conn;
 
 	if (!entry) {
 		struct pg_global_counters *global = pg_global();
@@ -51,16 +53,27 @@ static __always_inline int pg_marked(struct __sk_buff *skb, __u32 masked,
 		return TC_ACT_SHOT;
 	}
 	pool = pg_pool_stats(entry->pool_id);
+	/* The mark's address, also for a leak: that is the address whose
+	 * traffic went astray, whatever source the packet carries. */
+	addr = pg_addr_stats(&entry->source);
 	if (!pg_addr_equal(&pkt->src, &entry->source)) {
 		if (pool)
 			pool->leak_drops++;
+		if (addr)
+			addr->leak_drops++;
 		return TC_ACT_SHOT;
 	}
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	conn = pg_is_new_connection(pkt) ? 1 : 0;
 	if (pool) {
-		pool->tx_packets += skb->gso_segs > 1 ? skb->gso_segs : 1;
+		pool->tx_packets += segs;
 		pool->tx_bytes += skb->len;
-		if (pg_is_new_connection(pkt))
-			pool->connections++;
+		pool->connections += conn;
+	}
+	if (addr) {
+		addr->tx_packets += segs;
+		addr->tx_bytes += skb->len;
+		addr->connections += conn;
 	}
 	return TC_ACT_OK;
 }

@@ -1,9 +1,10 @@
 """The admin API of a running `poolgate run` (gateway namespace, 127.0.0.1:8025):
 
-    /metrics   parses with Prometheus' text-format parser; per-pool kernel
-               counters, classification by action/pool and by reason,
-               delivery outcomes per pool, queue depth per (pool, domain),
-               DNS cache, all moving with the mail this test sends
+    /metrics   parses with Prometheus' text-format parser; per-pool and
+               per-address kernel counters, classification by action/pool
+               and by reason, delivery outcomes per pool, queue depth per
+               (pool, domain), DNS cache, all moving with the mail this test
+               sends
     /queue /senders /pools /routes   JSON of the live state, and the CLI
                (`queue list`, `senders list`, `pools`) shows the same
     errors     404 for an unknown path, 405 for another method
@@ -15,6 +16,7 @@ import pgtest
 from poolgate_test.admin_http import admin_json, admin_request, scrape, value
 from poolgate_test.delivery_checks import HIGH_RISK_POOL, NORMAL_POOL, messages_to, dsns_to, wait_for
 from poolgate_test.mailworld import MailWorld
+from poolgate_test.world import POOLS
 
 
 def body(marker):
@@ -55,6 +57,17 @@ class AdminApi(unittest.TestCase):
         self.assertGreaterEqual(value(m, "poolgate_kernel_pool_connections", pool="high-risk"), 1)
         self.assertGreater(value(m, "poolgate_kernel_pool_tx_bytes", pool="normal"), 0)
         self.assertEqual(value(m, "poolgate_kernel_pool_leak_drops", pool="normal"), 0)
+        # Per address, labelled with its pool: every pool address has a series,
+        # and a pool's addresses add up to the pool.
+        for pool in POOLS:
+            connections = [value(m, "poolgate_kernel_address_connections", pool=pool["name"],
+                                 address=a) for a in pool["addresses"]]
+            self.assertNotIn(None, connections, pool["name"])
+            self.assertEqual(sum(connections), value(m, "poolgate_kernel_pool_connections",
+                                                     pool=pool["name"]), pool["name"])
+        self.assertEqual(len(m["poolgate_kernel_address_tx_bytes"]["samples"]),
+                         sum(len(p["addresses"]) for p in POOLS))
+        self.assertEqual(m["poolgate_kernel_address_tx_packets"]["type"], "counter")
         # The DNS cache answered the sender-domain and MX lookups.
         self.assertGreater(value(m, "poolgate_dns_cache_misses"), 0)
         self.assertGreater(value(m, "poolgate_dns_cache_hits"), 0)

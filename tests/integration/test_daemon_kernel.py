@@ -273,6 +273,11 @@ class DaemonKernel(unittest.TestCase):
         # through it (the daemon refuses to start otherwise).
         os.chmod(self.world.dir, 0o711)
         daemon = self.start(user="nobody")
+        # The kernel accepts connections once the listeners are bound, a moment
+        # before the daemon drops its privileges and says so: wait for the line.
+        deadline = time.time() + 10
+        while not daemon.log_lines("privileges: running as user nobody") and time.time() < deadline:
+            time.sleep(0.05)
         self.assertTrue(daemon.log_lines("privileges: running as user nobody"), daemon.log())
         tasks = os.listdir(f"/proc/{daemon.pid}/task")
         self.assertIn(str(daemon.pid), tasks)

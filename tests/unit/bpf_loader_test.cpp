@@ -55,11 +55,63 @@ TEST_F(BpfLoader, ReloadKeepsCountersAndEntries) {
 
   apply(config_);  // re-syncing an unchanged config keeps the counters too
   EXPECT_EQ(pool("normal").tx_packets, 2u);
+  EXPECT_EQ(address(kNormalV4).tx_packets, 2u);
+  EXPECT_EQ(address(kNormalV4).connections, 1u);
+  EXPECT_EQ(address(kHighRiskV4).inbound_syn_drops, 1u);
+}
+
+TEST_F(BpfLoader, EveryPoolAddressHasZeroedCounters) {
+  const Stats s = stats();
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const AddressStats& a : s.addresses) {
+    rows.emplace_back(a.address, a.pool);
+    EXPECT_EQ(a.tx_packets + a.tx_bytes + a.connections + a.leak_drops + a.rx_packets +
+                  a.rx_bytes + a.inbound_syn_drops,
+              0u)
+        << a.address;
+  }
+  // Pool order, IPv4 before IPv6.
+  EXPECT_EQ(rows, (std::vector<std::pair<std::string, std::string>>{
+                      {kNormalV4, "normal"}, {kNormalV6, "normal"}, {kHighRiskV4, "high-risk"}}));
+}
+
+TEST_F(BpfLoader, AddressThatMovesPoolStartsFromZero) {
+  run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kNormalMark);
+  run_tc(tc(), make_frame({kNormalV6, kPeerV6}), kNormalMark + 1);
+  Config moved = config_;
+  moved.pools[0].addresses.pop_back();  // 2001:db8:100::10 now sends for high-risk
+  moved.pools[1].addresses.push_back(boost::asio::ip::make_address(kNormalV6));
+  apply(moved);
+  EXPECT_EQ(address(kNormalV6).pool, "high-risk");
+  EXPECT_EQ(address(kNormalV6).tx_packets, 0u);  // normal's traffic not shown as high-risk's
+  EXPECT_EQ(address(kNormalV4).tx_packets, 1u);  // the address that stayed keeps counting
+}
+
+TEST_F(BpfLoader, AddressOfRenamedPoolStartsFromZero) {
+  run_tc(tc(), make_frame({kHighRiskV4, kPeerV4}), kHighRiskMark);
+  run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kNormalMark);
+  Config renamed = config_;
+  renamed.pools[1].name = "bulk";
+  apply(renamed);
+  EXPECT_EQ(address(kHighRiskV4).pool, "bulk");
+  EXPECT_EQ(address(kHighRiskV4).tx_packets, 0u);
+  EXPECT_EQ(address(kNormalV4).tx_packets, 1u);
+}
+
+TEST_F(BpfLoader, PinsWithoutAddressCountersStillReadable) {
+  // Pins left by a poolgate before pg1_addr_stats: stats reads the rest.
+  std::filesystem::remove(pin_file(pins_.path(), PG_MAP_ADDR_STATS));
+  run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kNormalMark);
+  const Stats s = stats();
+  EXPECT_TRUE(s.addresses.empty());
+  ASSERT_EQ(s.pools.size(), 2u);
+  EXPECT_EQ(s.pools[0].tx_packets, 1u);
 }
 
 TEST_F(BpfLoader, StaleEntriesRemoved) {
   EXPECT_EQ(keys<uint32_t>(PG_MAP_MARKS).size(), 3u);
   EXPECT_EQ(keys<pg_addr>(PG_MAP_ADDRS).size(), 3u);
+  EXPECT_EQ(keys<pg_addr>(PG_MAP_ADDR_STATS).size(), 3u);
 
   Config smaller = config_;
   smaller.pools.pop_back();                  // high-risk gone
@@ -71,6 +123,9 @@ TEST_F(BpfLoader, StaleEntriesRemoved) {
   ASSERT_EQ(addrs.size(), 1u);
   const pg_addr normal = to_pg_addr(boost::asio::ip::make_address(kNormalV4));
   EXPECT_EQ(std::memcmp(&addrs[0], &normal, sizeof normal), 0);
+  const auto counted = keys<pg_addr>(PG_MAP_ADDR_STATS);
+  ASSERT_EQ(counted.size(), 1u);
+  EXPECT_EQ(std::memcmp(&counted[0], &normal, sizeof normal), 0);
   const Stats s = stats();
   ASSERT_EQ(s.pools.size(), 1u);
   EXPECT_EQ(s.pools[0].name, "normal");

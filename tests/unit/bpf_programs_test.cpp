@@ -29,6 +29,40 @@ TEST_F(BpfTcEgress, MarkedRightSourcePassesAndCounts) {
   EXPECT_EQ(pool("high-risk").tx_packets, 0u);
 }
 
+TEST_F(BpfTcEgress, CountsPerSourceAddress) {
+  // Two addresses of one pool: each mark's traffic is credited to its address.
+  const auto syn = make_frame({kNormalV4, kPeerV4, true, 25, kSyn});
+  const auto data = make_frame({kNormalV4, kPeerV4, true, 25, kAck, 1000});
+  const auto syn6 = make_frame({kNormalV6, kPeerV6, true, 25, kSyn});
+  EXPECT_EQ(run_tc(tc(), syn, kNormalMark), kTcActOk);
+  EXPECT_EQ(run_tc(tc(), data, kNormalMark, 3), kTcActOk);
+  EXPECT_EQ(run_tc(tc(), syn6, kNormalMark + 1), kTcActOk);
+  const AddressStats v4 = address(kNormalV4);
+  EXPECT_EQ(v4.pool, "normal");
+  EXPECT_EQ(v4.tx_packets, 4u);  // the SYN, then 3 GSO segments
+  EXPECT_EQ(v4.tx_bytes, syn.size() + data.size());
+  EXPECT_EQ(v4.connections, 1u);
+  const AddressStats v6 = address(kNormalV6);
+  EXPECT_EQ(v6.pool, "normal");
+  EXPECT_EQ(v6.tx_packets, 1u);
+  EXPECT_EQ(v6.tx_bytes, syn6.size());
+  EXPECT_EQ(v6.connections, 1u);
+  EXPECT_EQ(address(kHighRiskV4).tx_packets, 0u);
+  EXPECT_EQ(pool("normal").tx_packets, 5u);  // the pool still counts both
+}
+
+TEST_F(BpfTcEgress, LeakDropCountedOnTheMarksAddress) {
+  // high-risk's mark leaving from normal's address: the address whose traffic
+  // went astray is high-risk's, not the source the packet carries.
+  EXPECT_EQ(run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kHighRiskMark), kTcActShot);
+  EXPECT_EQ(run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kNormalMark + 1), kTcActShot);
+  EXPECT_EQ(address(kHighRiskV4).leak_drops, 1u);
+  EXPECT_EQ(address(kHighRiskV4).tx_packets, 0u);
+  EXPECT_EQ(address(kNormalV6).leak_drops, 1u);
+  EXPECT_EQ(address(kNormalV4).leak_drops, 0u);
+  EXPECT_EQ(address(kNormalV4).tx_packets, 0u);
+}
+
 TEST_F(BpfTcEgress, MarkBitsOutsideMaskDoNotMatter) {
   // Bits outside fwmark_mask belong to somebody else (kube-proxy, Calico, ...).
   EXPECT_EQ(run_tc(tc(), make_frame({kNormalV4, kPeerV4}), kNormalMark | kForeignMark),
@@ -149,6 +183,23 @@ TEST_F(BpfXdpIngress, PacketToPoolAddressCountsRx) {
   EXPECT_EQ(pool("high-risk").rx_bytes, frame.size());
   EXPECT_EQ(pool("normal").rx_packets, 1u);
   EXPECT_EQ(pool("normal").rx_bytes, v6.size());
+}
+
+TEST_F(BpfXdpIngress, CountsPerDestinationAddress) {
+  const auto to_v4 = make_frame({kPeerV4, kNormalV4, true, 40000, kAck, 300});
+  const auto to_v6 = make_frame({kPeerV6, kNormalV6, true, 40000, kAck, 10});
+  EXPECT_EQ(run_xdp(xdp(), to_v4), XDP_PASS);
+  EXPECT_EQ(run_xdp(xdp(), to_v4), XDP_PASS);
+  EXPECT_EQ(run_xdp(xdp(), to_v6), XDP_PASS);
+  EXPECT_EQ(run_xdp(xdp(), make_frame({kPeerV4, kHighRiskV4, true, 25, kSyn})), XDP_DROP);
+  EXPECT_EQ(address(kNormalV4).rx_packets, 2u);
+  EXPECT_EQ(address(kNormalV4).rx_bytes, 2 * to_v4.size());
+  EXPECT_EQ(address(kNormalV6).rx_packets, 1u);
+  EXPECT_EQ(address(kNormalV6).rx_bytes, to_v6.size());
+  EXPECT_EQ(address(kNormalV4).inbound_syn_drops, 0u);
+  EXPECT_EQ(address(kHighRiskV4).inbound_syn_drops, 1u);
+  EXPECT_EQ(address(kHighRiskV4).rx_packets, 1u);  // counted before the verdict
+  EXPECT_EQ(address(kHighRiskV4).tx_packets, 0u);
 }
 
 TEST_F(BpfXdpIngress, VlanTaggedFrameCounted) {

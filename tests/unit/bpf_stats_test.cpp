@@ -42,6 +42,23 @@ TEST_F(BpfStats, ReportsPoolNamesAndCounters) {
   EXPECT_EQ(s.unmarked_smtp_drops, 1u);
   EXPECT_EQ(s.unknown_mark_drops, 1u);
   EXPECT_EQ(s.inbound_syn_drops, 1u);
+
+  ASSERT_EQ(s.addresses.size(), 3u);
+  const AddressStats& normal_v4 = s.addresses[0];
+  const AddressStats& normal_v6 = s.addresses[1];
+  const AddressStats& high_risk_v4 = s.addresses[2];
+  EXPECT_EQ(normal_v4.address, kNormalV4);
+  EXPECT_EQ(normal_v4.pool, "normal");
+  EXPECT_EQ(normal_v4.tx_packets, 4u);
+  EXPECT_EQ(normal_v4.connections, 1u);
+  EXPECT_EQ(normal_v4.rx_packets, 0u);
+  EXPECT_EQ(normal_v6.address, kNormalV6);
+  EXPECT_EQ(normal_v6.rx_packets, 1u);
+  EXPECT_EQ(normal_v6.tx_packets, 0u);
+  EXPECT_EQ(high_risk_v4.address, kHighRiskV4);
+  EXPECT_EQ(high_risk_v4.pool, "high-risk");
+  EXPECT_EQ(high_risk_v4.leak_drops, 1u);
+  EXPECT_EQ(high_risk_v4.inbound_syn_drops, 1u);
 }
 
 TEST_F(BpfStats, JsonHasTheDocumentedShape) {
@@ -49,8 +66,8 @@ TEST_F(BpfStats, JsonHasTheDocumentedShape) {
   const nlohmann::ordered_json j = stats_to_json(read_stats(pins_.path()));
   std::set<std::string> top;
   for (const auto& [key, _] : j.items()) top.insert(key);
-  EXPECT_EQ(top, (std::set<std::string>{"pools", "unmarked_smtp_drops", "inbound_syn_drops",
-                                        "unknown_mark_drops"}));
+  EXPECT_EQ(top, (std::set<std::string>{"pools", "addresses", "unmarked_smtp_drops",
+                                        "inbound_syn_drops", "unknown_mark_drops"}));
   ASSERT_TRUE(j["pools"].is_array());
   ASSERT_EQ(j["pools"].size(), 2u);
   const std::set<std::string> pool_keys = {"name",       "tx_packets", "tx_bytes",
@@ -74,6 +91,29 @@ TEST_F(BpfStats, JsonHasTheDocumentedShape) {
   EXPECT_EQ(j["unmarked_smtp_drops"], 1u);
   EXPECT_EQ(j["unknown_mark_drops"], 1u);
   EXPECT_EQ(j["inbound_syn_drops"], 1u);
+
+  ASSERT_TRUE(j["addresses"].is_array());
+  ASSERT_EQ(j["addresses"].size(), 3u);
+  std::set<std::string> address_keys = pool_keys;
+  address_keys.erase("name");
+  address_keys.insert({"address", "pool"});
+  for (const auto& address : j["addresses"]) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : address.items()) {
+      keys.insert(key);
+      if (key != "address" && key != "pool") {
+        EXPECT_TRUE(value.is_number_unsigned()) << key;
+      }
+    }
+    EXPECT_EQ(keys, address_keys);
+  }
+  EXPECT_EQ(std::next(j.begin()).key(), "addresses");  // right after the pools
+  EXPECT_EQ(j["addresses"][0].begin().key(), "address");
+  EXPECT_EQ(j["addresses"][0]["address"], kNormalV4);
+  EXPECT_EQ(j["addresses"][0]["pool"], "normal");
+  EXPECT_EQ(j["addresses"][0]["tx_packets"], 4u);
+  EXPECT_EQ(j["addresses"][2]["address"], kHighRiskV4);
+  EXPECT_EQ(j["addresses"][2]["leak_drops"], 1u);
 }
 
 TEST_F(BpfStats, TableListsPoolsAndGlobalCounters) {
@@ -83,6 +123,11 @@ TEST_F(BpfStats, TableListsPoolsAndGlobalCounters) {
   EXPECT_NE(table.find("\nnormal "), std::string::npos) << table;
   EXPECT_NE(table.find("\nhigh-risk "), std::string::npos) << table;
   EXPECT_NE(table.find("unknown_mark_drops    1"), std::string::npos) << table;
+  // The per-address table: address, pool, then the same counters.
+  EXPECT_NE(table.find("\naddress           pool       tx_packets"), std::string::npos) << table;
+  EXPECT_NE(table.find("\n198.51.100.10     normal              4"), std::string::npos) << table;
+  EXPECT_NE(table.find("\n2001:db8:100::10  normal              0"), std::string::npos) << table;
+  EXPECT_NE(table.find("\n203.0.113.66      high-risk           0"), std::string::npos) << table;
 }
 
 TEST_F(BpfStats, MissingPinsTellTheOperatorToAttach) {

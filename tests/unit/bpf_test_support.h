@@ -164,6 +164,14 @@ inline PoolStats pool_stats(const std::string& pin_path, const std::string& name
   return {};
 }
 
+// One pool address's counters (pg1_addr_stats), by the address as text.
+inline AddressStats address_stats(const std::string& pin_path, const std::string& address) {
+  for (const AddressStats& a : read_stats(pin_path).addresses)
+    if (a.address == address) return a;
+  ADD_FAILURE() << "no address " << address << " in stats at " << pin_path;
+  return {};
+}
+
 // Fixture: both programs loaded with maps pinned under a fresh pin root and
 // filled from two_pool_config().
 class LoadedDataPlane : public ::testing::Test {
@@ -180,6 +188,7 @@ class LoadedDataPlane : public ::testing::Test {
   int xdp() const { return plane_->xdp_prog_fd(); }
   Stats stats() const { return read_stats(pins_.path()); }
   PoolStats pool(const std::string& name) const { return pool_stats(pins_.path(), name); }
+  AddressStats address(const std::string& text) const { return address_stats(pins_.path(), text); }
 
   PinRoot pins_;  // first member: destroyed last, after the programs
   Config config_;

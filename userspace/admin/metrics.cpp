@@ -48,31 +48,40 @@ void kernel_metrics(PrometheusText& m, const StatsMaps& maps) {
   m.single("poolgate_kernel_maps_readable", kGauge,
            "1 when the pinned BPF maps could be read for this scrape", uint64_t{1});
   struct Field {
-    const char* name;
-    const char* help;
-    uint64_t PoolStats::*member;
+    const char* name;  // after poolgate_kernel_pool_ / poolgate_kernel_address_
+    const char* pool_help;
+    const char* address_help;
+    uint64_t TrafficCounters::*member;
   };
   const Field fields[] = {
-      {"poolgate_kernel_pool_tx_packets_total", "Packets the pool's addresses sent (tc egress)",
-       &PoolStats::tx_packets},
-      {"poolgate_kernel_pool_tx_bytes_total", "Bytes the pool's addresses sent (tc egress)",
-       &PoolStats::tx_bytes},
-      {"poolgate_kernel_pool_connections_total", "SMTP connections (SYNs) the pool opened",
-       &PoolStats::connections},
-      {"poolgate_kernel_pool_leak_drops_total",
+      {"tx_packets_total", "Packets the pool's addresses sent (tc egress)",
+       "Packets the address sent (tc egress)", &TrafficCounters::tx_packets},
+      {"tx_bytes_total", "Bytes the pool's addresses sent (tc egress)",
+       "Bytes the address sent (tc egress)", &TrafficCounters::tx_bytes},
+      {"connections_total", "SMTP connections (SYNs) the pool opened",
+       "SMTP connections (SYNs) opened from the address", &TrafficCounters::connections},
+      {"leak_drops_total",
        "Pool-marked packets dropped for leaving from an address outside the pool",
-       &PoolStats::leak_drops},
-      {"poolgate_kernel_pool_rx_packets_total", "Packets to the pool's addresses (XDP ingress)",
-       &PoolStats::rx_packets},
-      {"poolgate_kernel_pool_rx_bytes_total", "Bytes to the pool's addresses (XDP ingress)",
-       &PoolStats::rx_bytes},
-      {"poolgate_kernel_pool_inbound_syn_drops_total",
+       "Packets with the address's mark dropped for leaving from another address",
+       &TrafficCounters::leak_drops},
+      {"rx_packets_total", "Packets to the pool's addresses (XDP ingress)",
+       "Packets to the address (XDP ingress)", &TrafficCounters::rx_packets},
+      {"rx_bytes_total", "Bytes to the pool's addresses (XDP ingress)",
+       "Bytes to the address (XDP ingress)", &TrafficCounters::rx_bytes},
+      {"inbound_syn_drops_total",
        "New inbound TCP connections to the pool's addresses dropped (XDP)",
-       &PoolStats::inbound_syn_drops},
+       "New inbound TCP connections to the address dropped (XDP)",
+       &TrafficCounters::inbound_syn_drops},
   };
   for (const Field& field : fields) {
-    m.family(field.name, kCounter, field.help);
+    m.family(std::string("poolgate_kernel_pool_") + field.name, kCounter, field.pool_help);
     for (const PoolStats& pool : stats.pools) m.sample({{"pool", pool.name}}, pool.*field.member);
+  }
+  // At most PG_MAX_ADDRESSES (256) series per family: the map holds no more.
+  for (const Field& field : fields) {
+    m.family(std::string("poolgate_kernel_address_") + field.name, kCounter, field.address_help);
+    for (const AddressStats& a : stats.addresses)
+      m.sample({{"pool", a.pool}, {"address", a.address}}, a.*field.member);
   }
   m.single("poolgate_kernel_unmarked_smtp_drops_total", kCounter,
            "Egress TCP to port 25 without a poolgate mark, dropped (strict_smtp)",

@@ -1,9 +1,9 @@
 // GET /metrics: everything the daemon knows about itself, in the Prometheus
 // text format, rendered fresh for each scrape from the live objects (no
 // second set of counters to drift from the real ones). Families:
-//   poolgate_kernel_*     per-pool and global data-plane counters, read from
-//                         the pinned BPF maps (the same numbers as
-//                         `poolgate stats` and `bpftool map dump`)
+//   poolgate_kernel_*     per-pool, per-address and global data-plane
+//                         counters, read from the pinned BPF maps (the same
+//                         numbers as `poolgate stats` and `bpftool map dump`)
 //   poolgate_queue_*      what waits, per pool and recipient domain (the
 //                         largest kMaxDomainSeries domains, the rest folded
 //                         into domain="_other" so a wide queue cannot blow up

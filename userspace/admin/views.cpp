@@ -58,7 +58,7 @@ ordered_json pools_view(const Config& config, const DeliveryEngine* engine,
     entry["kernel"] = nullptr;
     if (kernel)
       for (const PoolStats& s : kernel->pools)
-        if (s.name == pool.name) entry["kernel"] = stats_to_json({{s}, 0, 0, 0})["pools"][0];
+        if (s.name == pool.name) entry["kernel"] = stats_to_json({.pools = {s}})["pools"][0];
     pools.push_back(std::move(entry));
   }
   return {{"pools", std::move(pools)}};

@@ -32,7 +32,8 @@ std::optional<std::string> pin_path_to_read(const GlobalOptions& options,
 }  // namespace
 
 void register_stats(CLI::App& app, const GlobalOptions& options, Runner& run) {
-  auto* cmd = app.add_subcommand("stats", "per-pool kernel counters from the pinned maps");
+  auto* cmd = app.add_subcommand("stats",
+                                 "per-pool and per-address kernel counters from the pinned maps");
   auto pin_path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   CLI::Option* pin_option = cmd->add_option("--pin-path", *pin_path,

@@ -60,7 +60,7 @@ BpfResync BpfPresence::resync(const Config& config) {
   };
   sync_maps(MapFds{fd(PG_MAP_SETTINGS), fd(PG_MAP_MARKS), fd(PG_MAP_ADDRS),
                    fd(PG_MAP_POOL_NAMES), fd(PG_MAP_POOL_STATS), fd(PG_MAP_GLOBAL),
-                   fd(PG_MAP_ATTACH)},
+                   fd(PG_MAP_ATTACH), fd(PG_MAP_ADDR_STATS)},
             config);
   result.maps_synced = true;
   return result;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "kernel/pins.h"
 #include "kernel/unique_fd.h"
 
 #include <array>
@@ -43,7 +44,7 @@ class BpfPresence {
   BpfResync resync(const Config& config);
 
  private:
-  std::array<UniqueFd, 7> fds_;  // in kPinnedMaps order
+  std::array<UniqueFd, std::tuple_size_v<decltype(kPinnedMaps)>> fds_;  // in kPinnedMaps order
   std::string pin_path_;
   std::vector<std::string> interfaces_;
   XdpMode xdp_mode_{};

@@ -75,7 +75,7 @@ MapFds DataPlane::maps() const {
   return MapFds{bpf_map__fd(m.pg1_settings),   bpf_map__fd(m.pg1_marks),
                 bpf_map__fd(m.pg1_addrs),      bpf_map__fd(m.pg1_pool_names),
                 bpf_map__fd(m.pg1_pool_stats), bpf_map__fd(m.pg1_global),
-                bpf_map__fd(m.pg1_attach)};
+                bpf_map__fd(m.pg1_attach),     bpf_map__fd(m.pg1_addr_stats)};
 }
 
 }  // namespace poolgate

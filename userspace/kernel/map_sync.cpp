@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <iomanip>
@@ -40,14 +41,21 @@ void delete_stale(int fd, Keep keep) {
 
 bool same_addr(const pg_addr& a, const pg_addr& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-void zero_pool_counters(int fd, uint32_t slot) {
+// Writes a zero value for every CPU under `key` of a per-CPU map. With
+// BPF_NOEXIST an existing entry keeps its counts.
+template <class Counters, class Key>
+void zero_counters(int fd, const Key& key, const char* map, uint64_t flags = BPF_ANY) {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) throw OperatorError("cannot count the possible CPUs");
-  std::vector<pg_pool_counters> zeros(static_cast<size_t>(cpus));
-  update(fd, &slot, zeros.data(), PG_MAP_POOL_STATS);
+  std::vector<Counters> zeros(static_cast<size_t>(cpus));
+  if (bpf_map_update_elem(fd, &key, zeros.data(), flags) != 0 &&
+      !(flags == BPF_NOEXIST && errno == EEXIST))
+    throw OperatorError(std::string("cannot write BPF map ") + map + ": " + std::strerror(errno));
 }
 
-void sync_pool_names(const MapFds& maps, const Config& config) {
+// Returns the slots whose name changed (their counters are zeroed).
+std::array<bool, PG_MAX_POOLS> sync_pool_names(const MapFds& maps, const Config& config) {
+  std::array<bool, PG_MAX_POOLS> renamed{};
   for (uint32_t slot = 0; slot < PG_MAX_POOLS; ++slot) {
     pg_pool_name wanted{}, current{};
     if (slot < config.pools.size()) {
@@ -57,9 +65,23 @@ void sync_pool_names(const MapFds& maps, const Config& config) {
     if (bpf_map_lookup_elem(maps.pool_names, &slot, &current) == 0 &&
         std::memcmp(&wanted, &current, sizeof wanted) == 0)
       continue;
-    zero_pool_counters(maps.pool_stats, slot);
+    zero_counters<pg_pool_counters>(maps.pool_stats, slot, PG_MAP_POOL_STATS);
     update(maps.pool_names, &slot, &wanted, PG_MAP_POOL_NAMES);
+    renamed[slot] = true;
   }
+  return renamed;
+}
+
+// Before pg1_addrs gets the address's new pool: a counter set belongs to one
+// (address, pool name) pair, so traffic sent for one pool is never shown
+// under another.
+void sync_addr_counters(const MapFds& maps, const pg_addr& address, uint32_t pool_id,
+                        const std::array<bool, PG_MAX_POOLS>& renamed) {
+  pg_addr_entry previous{};
+  const bool same_pool = bpf_map_lookup_elem(maps.addrs, &address, &previous) == 0 &&
+                         previous.pool_id == pool_id && !renamed[pool_id];
+  zero_counters<pg_addr_counters>(maps.addr_stats, address, PG_MAP_ADDR_STATS,
+                                  same_pool ? BPF_NOEXIST : BPF_ANY);
 }
 
 std::string hex(uint32_t value) {
@@ -116,7 +138,7 @@ void sync_maps(const MapFds& maps, const Config& config) {
   const std::vector<PoolAddress> plan = plan_addresses(config);
   check_limits(config, plan.size());
   check_marks(config, plan);
-  sync_pool_names(maps, config);
+  const std::array<bool, PG_MAX_POOLS> renamed = sync_pool_names(maps, config);
 
   const uint32_t mask = config.routing.fwmark_mask;
   std::vector<uint32_t> marks;
@@ -125,6 +147,7 @@ void sync_maps(const MapFds& maps, const Config& config) {
     const uint32_t key = entry.fwmark & mask;
     const pg_mark_entry mark{entry.pool_id, to_pg_addr(entry.address)};
     update(maps.marks, &key, &mark, PG_MAP_MARKS);
+    sync_addr_counters(maps, mark.source, entry.pool_id, renamed);
     const pg_addr_entry owner{entry.pool_id};
     update(maps.addrs, &mark.source, &owner, PG_MAP_ADDRS);
     marks.push_back(key);
@@ -141,9 +164,12 @@ void sync_maps(const MapFds& maps, const Config& config) {
   delete_stale<uint32_t>(maps.marks, [&](uint32_t key) {
     return std::find(marks.begin(), marks.end(), key) != marks.end();
   });
-  delete_stale<pg_addr>(maps.addrs, [&](const pg_addr& key) {
-    return std::any_of(addrs.begin(), addrs.end(), [&](const pg_addr& a) { return same_addr(a, key); });
-  });
+  auto configured = [&](const pg_addr& key) {
+    return std::any_of(addrs.begin(), addrs.end(),
+                       [&](const pg_addr& a) { return same_addr(a, key); });
+  };
+  delete_stale<pg_addr>(maps.addrs, configured);
+  delete_stale<pg_addr>(maps.addr_stats, configured);
 }
 
 }  // namespace poolgate

@@ -11,9 +11,9 @@
 
 namespace poolgate {
 
-const std::array<const char*, 7> kPinnedMaps = {
-    PG_MAP_SETTINGS, PG_MAP_MARKS,  PG_MAP_ADDRS, PG_MAP_POOL_NAMES,
-    PG_MAP_POOL_STATS, PG_MAP_GLOBAL, PG_MAP_ATTACH};
+const std::array<const char*, 8> kPinnedMaps = {
+    PG_MAP_SETTINGS, PG_MAP_MARKS,  PG_MAP_ADDRS,  PG_MAP_POOL_NAMES,
+    PG_MAP_POOL_STATS, PG_MAP_GLOBAL, PG_MAP_ATTACH, PG_MAP_ADDR_STATS};
 
 std::string pin_file(const std::string& pin_path, const char* map_name) {
   return (std::filesystem::path(pin_path) / map_name).string();

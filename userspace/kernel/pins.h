@@ -10,7 +10,7 @@
 namespace poolgate {
 
 // Every map poolgate pins (poolgate_maps.h PG_MAP_*).
-extern const std::array<const char*, 7> kPinnedMaps;
+extern const std::array<const char*, 8> kPinnedMaps;
 
 std::string pin_file(const std::string& pin_path, const char* map_name);
 

@@ -131,6 +131,7 @@ class World:
         out = self.gw.sh(self.poolgate, "stats", "--pin-path", self.pin_path, "--json").stdout
         data = json.loads(out)
         data["by_pool"] = {p["name"]: p for p in data["pools"]}
+        data["by_address"] = {a["address"]: a for a in data.get("addresses", [])}
         return data
 
     def close(self):
