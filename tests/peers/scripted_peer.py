@@ -5,8 +5,15 @@ PIPELINING (and a check that the client waits for every reply), no EHLO, a
 STARTTLS with a given certificate, any reply replaced. It records the exact
 octets of every DATA phase, so a test can check CRLF and dot-stuffing on the
 wire. Answers per recipient as peer_rules says. Killed by the test.
+
+--per-source FILE: a JSON object {client address: {VERB: reply}} read at each
+new connection (a test rewrites it to lift a block): a receiver that blocks
+or rate-limits one source address (GREETING, EHLO, MAIL, RCPT, DOT...).
+Each connection's record carries its start and end time (time.monotonic()),
+so a test can count how many were open at once.
 """
 import argparse
+import json
 import select
 import socket
 import ssl
@@ -27,6 +34,15 @@ class Session:
         self.extensions = [e for e in args.extensions.split(",") if e]
         self.pipelining = "PIPELINING" in self.extensions
         self.overrides = dict(o.split("=", 1) for o in args.reply)
+        self.greeting = args.greeting
+        if args.per_source:
+            try:
+                with open(args.per_source) as f:
+                    rules = json.load(f).get(record["peer"], {})
+            except (OSError, ValueError):
+                rules = {}
+            self.greeting = rules.pop("GREETING", self.greeting)
+            self.overrides.update(rules)
         self.reset()
 
     def reset(self):
@@ -77,6 +93,7 @@ class Session:
         reply = self.overrides.get(verb, default)
         self.send(reply)
         if reply.startswith("421"):
+            self.record["closed_with"] = reply
             raise Closed()
         return reply
 
@@ -84,8 +101,8 @@ class Session:
     def run(self):
         if self.args.silent_at == "GREETING":
             self.silent("GREETING")
-        self.send(self.args.greeting)
-        if not self.args.greeting.startswith("220"):
+        self.send(self.greeting)
+        if not self.greeting.startswith("220"):
             # RFC 5321 3.1: after a refusal, wait for QUIT.
             while True:
                 verb = self.readline().split(" ")[0].upper()
@@ -231,6 +248,7 @@ def main():
     ap.add_argument("--slow", type=float, default=0)
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--per-source", help="JSON {client address: {VERB: reply}}, read per connection")
     args = ap.parse_args()
     recorder = peer_rules.Recorder(args.record)
 
@@ -243,11 +261,13 @@ def main():
 
     def serve(sock, peer):
         record = recorder.connection(peer)
+        record["start"] = time.monotonic()
         try:
             Session(sock, args, recorder, record).run()
         except (Closed, OSError):
             pass
         finally:
+            record["end"] = time.monotonic()
             recorder.flush()
             try:
                 sock.close()

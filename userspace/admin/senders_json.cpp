@@ -1,19 +1,10 @@
 #include "admin/senders_json.h"
 
-#include <fmt/chrono.h>
+#include "common/utc_text.h"
 
-#include <ctime>
 #include <string>
 
 namespace poolgate {
-namespace {
-
-// ISO 8601 in UTC, "2026-11-27T03:40:00Z".
-std::string utc(int64_t unix_time) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_time)));
-}
-
-}  // namespace
 
 nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders) {
   auto out = nlohmann::ordered_json::array();
@@ -27,12 +18,12 @@ nlohmann::ordered_json senders_to_json(const std::vector<SenderReport>& senders)
     j["blocked"] = r.blocked;
     if (r.blocked) {
       j["blocked_until"] = r.until_release ? nlohmann::ordered_json("release")
-                                           : nlohmann::ordered_json(utc(r.blocked_until));
-      j["blocked_since"] = utc(r.blocked_since);
+                                           : nlohmann::ordered_json(utc_text(r.blocked_until));
+      j["blocked_since"] = utc_text(r.blocked_since);
       j["block_reasons"] = r.block_reasons;
     }
     if (r.last_exceeded_unix) {
-      j["last_exceeded"] = utc(r.last_exceeded_unix);
+      j["last_exceeded"] = utc_text(r.last_exceeded_unix);
       j["last_reasons"] = r.last_reasons;
     }
     j["times_exceeded"] = r.times_exceeded;

@@ -5,6 +5,7 @@
 #include "admin/admin_client.h"
 #include "admin/views.h"
 #include "cli/commands.h"
+#include "common/utc_text.h"
 #include "kernel/stats.h"
 
 #include <fmt/format.h>
@@ -31,9 +32,28 @@ void print_table(const nlohmann::ordered_json& view, std::ostream& out) {
       out << fmt::format("  queued: {} messages, {} recipients", pool.value("queued_messages", 0),
                          pool.value("queued_recipients", 0));
     out << "\n";
-    for (const auto& a : pool["addresses"])
-      out << fmt::format("  {:<40} fwmark {:#x}  table {:<6} weight {}\n", a.value("address", ""),
-                         a.value("fwmark", 0u), a.value("table", 0u), a.value("weight", 0u));
+    for (const auto& a : pool["addresses"]) {
+      out << fmt::format("  {:<40} fwmark {:#x}  table {:<6} weight {:<4} {}\n",
+                         a.value("address", ""), a.value("fwmark", 0u), a.value("table", 0u),
+                         a.value("weight", 0u), a.value("state", ""));
+      if (a.contains("sites"))
+        for (const auto& s : a["sites"]) {
+          std::string rest;
+          if (s.value("suspended_until", int64_t{0}) > 0)
+            rest = fmt::format("suspended until {} (rest #{}) ",
+                               utc_text(s.value("suspended_until", int64_t{0})),
+                               s.value("suspensions", 0u));
+          out << fmt::format("    site {}: {}{}/{} connections, {} msg/s{}\n",
+                             s.value("site", ""), rest, s.value("connections", 0u),
+                             s.value("connection_limit", 0u),
+                             s.value("messages_per_second", 0.0) > 0
+                                 ? fmt::format("{:.3g}", s.value("messages_per_second", 0.0))
+                                 : "unlimited",
+                             s.value("backing_off", false) ? " (backing off)" : "");
+          if (!s.value("last_block_reply", std::string()).empty())
+            out << fmt::format("      last block: {}\n", s.value("last_block_reply", ""));
+        }
+    }
     const auto& k = pool["kernel"];
     if (k.is_object())
       out << fmt::format("  kernel: tx {} pkts / {} bytes, {} connections, {} leak drops\n",

@@ -6,6 +6,7 @@
 // recipients are deferred and go again from another address of the same pool;
 // they never move to another pool and never bounce before their lifetime ends.
 #include "common/log_text.h"
+#include "common/utc_text.h"
 #include "queue/delivery_engine.h"
 
 #include <spdlog/spdlog.h>
@@ -13,19 +14,6 @@
 #include <ctime>
 
 namespace poolgate {
-
-namespace {
-
-std::string iso_time(int64_t unix_seconds) {
-  char text[32];
-  std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-}  // namespace
 
 DeliveryEngine::SiteRoom DeliveryEngine::site_room(const Destination& dest, int64_t now) const {
   if (dest.site.empty()) return SiteRoom::Free;  // not resolved yet: the connection will see
@@ -78,9 +66,9 @@ void DeliveryEngine::defer_resting(Destination& dest, std::optional<Job> first, 
     if (view.site == dest.site && !view.last_block_reply.empty()) reply_text = view.last_block_reply;
   Reply reply = make_reply(451, "4.7.1",
                            "every address of pool " + dest.key.pool + " rests at " + dest.site +
-                               " until " + iso_time(until) + " after a block: " + reply_text);
+                               " until " + utc_text(until) + " after a block: " + reply_text);
   spdlog::warn("pool {}: every address rests at site {} until {}: mail to {} waits (deferred)",
-               dest.key.pool, dest.site, iso_time(until), dest.key.domain);
+               dest.key.pool, dest.site, utc_text(until), dest.key.domain);
   Attempt attempt;
   attempt.retry_at_unix = until;
   RecipientResult result{0, Outcome::TempFail, reply, Stage::Connect, false};
@@ -98,7 +86,7 @@ bool DeliveryEngine::take_feedback(const SourceBinding& source, const Destinatio
     int64_t until = book_.suspend(address, dest.site, reply.str(), now);
     if (!already)
       spdlog::warn("source {} rests at site {} until {} (pool {}): {}", address, dest.site,
-                   iso_time(until), dest.key.pool, log_text(reply.str()));
+                   utc_text(until), dest.key.pool, log_text(reply.str()));
     return true;
   }
   if (cls == ReplyClass::RateLimit) {
