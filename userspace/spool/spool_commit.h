@@ -19,7 +19,10 @@ struct CommitResult {
   std::string queue_id;
 };
 
+// With `staged` chunks (chunk_stager.h), `content` is the message's head and
+// the commit adopts the chunks (Spool::commit_staged_async).
 boost::asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
-                                                     std::string content);
+                                                     std::string content,
+                                                     StagedContent staged = {});
 
 }  // namespace poolgate
