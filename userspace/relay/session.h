@@ -13,6 +13,8 @@
 #include "mail/envelope.h"
 #include "net/channel.h"
 #include "relay/connection_limits.h"
+#include "relay/data_budget.h"
+#include "relay/message_buffer.h"
 #include "smtp/command_parser.h"
 #include "smtp/line_reader.h"
 #include "smtp/reply.h"
@@ -41,6 +43,8 @@ struct RelayContext {
   std::function<void(Envelope)> on_queued;
   // Decides each message's pool before the 250; null: unclassified.
   Classifier* classifier = nullptr;
+  // DATA bytes every session holds in memory (relay.max_data_in_flight_bytes).
+  DataBudget data_budget;
 };
 
 // True when `client` may relay (relay.client_networks).
@@ -84,7 +88,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   Reply on_rcpt(const Command& command);
   asio::awaitable<Next> on_data();
   asio::awaitable<Next> on_starttls();
-  asio::awaitable<Reply> accept_message(std::string content);
+  // The message after its end of data: its head in memory, the rest staged.
+  asio::awaitable<Reply> accept_message(MessageBuffer& buffer);
+  // The memory rules of this session's generation (message_buffer.h).
+  MessageBufferLimits data_limits() const;
   // Runs the classifier; a reply when the message is refused (4xx/5xx), else
   // the envelope carries the decision (and the message its trace header).
   asio::awaitable<std::optional<Reply>> classify_message(Envelope& envelope,
