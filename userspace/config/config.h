@@ -75,6 +75,12 @@ struct RelayConfig {
   uint32_t command_timeout_s = 300;  // RFC 5321 4.5.3.2.7: at least 5 minutes
   // The whole DATA phase, 354 to the final dot: 36 MB at 1 Mbit/s takes ~5 minutes.
   uint32_t data_timeout_s = 600;
+  // DATA past this many bytes goes to the spool while it arrives; the first
+  // ones stay in memory for the classifier (relay/message_buffer.h).
+  uint32_t stream_threshold_bytes = 1024 * 1024;
+  // DATA bytes all sessions together may hold in memory (relay/data_budget.h);
+  // past it 452 4.3.1.
+  uint32_t max_data_in_flight_bytes = 512 * 1024 * 1024;
 };
 
 // [dns]: the resolver delivery uses for MX/A/AAAA (and the classifier for TXT,

@@ -178,7 +178,7 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   Envelope envelope = notice->envelope;
   envelope.size = notice->content.size();
   CommitResult result =
-      co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content),
+      co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content), {},
                                CommitKind::Generated);
   if (result.error) {
     spdlog::error("{}: could not queue the DSN to <{}>: {}", original.queue_id,
