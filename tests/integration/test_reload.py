@@ -7,6 +7,10 @@
                             message (high-risk, limit:messages-per-minute)
     an invalid config       refused and logged; the daemon keeps running the
                             previous one; the refusal is counted in /metrics
+    reply rules files       an operator's [reputation] reply_rules file applies
+                            from the reload on, ahead of the shipped rules; a
+                            broken one fails check-config with FILE:LINE and is
+                            refused at SIGHUP, the rules before it kept
     [relay] keys            new sessions take the new max_message_size (EHLO
                             SIZE, 552), max_recipients (452), bare_newline,
                             max_connections (421), hostname,
@@ -14,6 +18,7 @@
                             (452 4.3.1); an open session keeps its own;
                             relay.listen is logged restart-only
 """
+import os
 import signal
 import smtplib
 import unittest
@@ -199,6 +204,53 @@ class Reload(unittest.TestCase):
         self.assertEqual(value(m, "poolgate_config_reloads", result="applied"), 0)
         with open(config, "w") as f:
             f.write(good)
+
+    def test_operator_reply_rules_apply_and_a_broken_file_is_refused(self):
+        mw = self.mw
+        config = mw.world.config
+        rules = os.path.join(mw.world.dir, "my-replies.toml")
+        # mx1's "451 4.2.0 Mailbox temporarily unavailable" is "other" by the
+        # shipped rules; this site's own file says otherwise.
+        good_rules = ('[[rule]]\nclass = "rate-limit"\n'
+                      'patterns = "mailbox temporarily unavailable"\n')
+        with open(rules, "w") as f:
+            f.write(good_rules)
+        with open(config) as f:
+            good = f.read()
+
+        def restore():
+            with open(config, "w") as f:
+                f.write(good)
+        self.addCleanup(restore)
+        with open(config, "w") as f:
+            f.write(good + f'\n[reputation]\nreply_rules = ["{rules}"]\n')
+
+        def class_of(rcpt):
+            def seen():
+                lines = [l for l in mw.relay_log().splitlines()
+                         if f"to=<{rcpt}>" in l and "status=deferred" in l]
+                return lines[0] if lines else None
+            line = wait_for(seen, 10, f"the attempt to {rcpt} in the log")
+            return line.split(" class=", 1)[1].split(" ", 1)[0]
+
+        mw.submit("a@example.com", ["temp-before@example.net"], body("before"))
+        self.assertEqual(class_of("temp-before@example.net"), "other")
+        self.reload()
+        mw.submit("a@example.com", ["temp-mine@example.net"], body("mine"))
+        self.assertEqual(class_of("temp-mine@example.net"), "rate-limit")
+
+        # A broken file: check-config names it with the line; SIGHUP refuses it.
+        with open(rules, "w") as f:
+            f.write(good_rules + '\n[[rule]]\nclass = "nonsense"\ncodes = "4"\n')
+        check = mw.world.pg("check-config", "--no-host", check=False)
+        self.assertEqual(check.returncode, 2, check.stdout + check.stderr)
+        self.assertIn(f"{rules}:6: rule[1].class: must be one of reputation-block, rate-limit,",
+                      check.stderr)
+        self.reload(expect="invalid")
+        self.assertIn(f"reload: {rules}:6: rule[1].class:", mw.relay_log())
+        self.assertTrue(mw.relay.alive())
+        mw.submit("a@example.com", ["temp-kept@example.net"], body("kept"))
+        self.assertEqual(class_of("temp-kept@example.net"), "rate-limit")
 
 
 if __name__ == "__main__":

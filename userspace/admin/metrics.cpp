@@ -138,6 +138,11 @@ void queue_metrics(PrometheusText& m, const DeliveryEngine& engine) {
   }
   m.single("poolgate_dsns_generated_total", kCounter, "DSNs (bounces, delay notices) poolgate wrote",
            s.dsns);
+  m.family("poolgate_remote_replies_total", kCounter,
+           "Remote outcomes by reply class (config/reply-classes.toml): failed recipients, "
+           "connections that failed before a transaction, failed next-hop lookups");
+  for (const auto& [key, count] : s.remote_replies)
+    m.sample({{"pool", key.first}, {"class", key.second}}, count);
 }
 
 void classify_metrics(PrometheusText& m, const Classifier& classifier) {

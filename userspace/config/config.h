@@ -204,6 +204,13 @@ struct DaemonConfig {
   uint32_t route_check_s = 30;
 };
 
+// [reputation]: how next hops' replies are read (reputation/reply_rules.h).
+struct ReputationConfig {
+  // Operators' reply-class rules files, consulted in order before the shipped
+  // defaults (config/reply-classes.toml); absolute paths.
+  std::vector<std::string> reply_rules;
+};
+
 struct Config {
   std::string path;  // the file it came from, for diagnostics
   RoutingConfig routing;
@@ -217,6 +224,7 @@ struct Config {
   SpamConfig spam;
   AdminConfig admin;
   DaemonConfig daemon;
+  ReputationConfig reputation;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

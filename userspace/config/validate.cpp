@@ -4,6 +4,7 @@
 #include "config/classify_section.h"
 #include "config/limits_section.h"
 #include "config/reporter.h"
+#include "config/reputation_section.h"
 #include "config/spam_section.h"
 #include "config/validate_delivery.h"
 #include "mail/domain_name.h"
@@ -270,6 +271,7 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_spam(config, report);
   check_admin(config, report);
   check_daemon(config, report);
+  check_reputation(config, report);
 }
 
 }  // namespace poolgate

@@ -52,6 +52,10 @@ void DeliveryEngine::reconfigure(const Config& config) {
   kick_all();
 }
 
+void DeliveryEngine::set_reply_rules(std::shared_ptr<const ReplyRules> rules) {
+  if (rules) reply_rules_ = std::move(rules);
+}
+
 const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {
   // The classifier's decision (it sends bounces, RFC 5321 4.5.5, to the
   // high-risk pool; the engine's own DSNs carry that decision from

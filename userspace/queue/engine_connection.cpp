@@ -34,6 +34,7 @@ ClientOptions DeliveryEngine::client_options(const Destination& dest, const Pool
   // SNI carries a host name, never an address literal (RFC 6066 3).
   if (!mx_host.empty() && mx_host.front() != '[') options.tls_server_name = mx_host;
   options.bind_source = d.bind_source;
+  options.reply_rules = reply_rules_;
   SmtpTimeouts& t = options.timeouts;
   auto command = std::chrono::seconds(d.command_timeout_s);
   t.connect = std::chrono::seconds(d.connect_timeout_s);
@@ -43,10 +44,15 @@ ClientOptions DeliveryEngine::client_options(const Destination& dest, const Pool
   return options;
 }
 
+void DeliveryEngine::count_reply(const std::string& pool, ReplyClass cls) {
+  if (cls != ReplyClass::None) ++counters_.remote_replies[{pool, std::string(reply_class_name(cls))}];
+}
+
 asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> dest, Job first) {
   const PoolConfig* pool = config_->find_pool(dest->key.pool);
   std::optional<Job> job = std::move(first);
   if (!pool) {
+    // Our configuration, not a remote outcome: no class.
     Reply reply = make_reply(451, "4.3.5", "no pool named " + dest->key.pool);
     fail_destination(*dest, std::move(*job), {0, Outcome::TempFail, reply, Stage::Connect, false},
                      {});
@@ -58,10 +64,15 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     NextHopPlan plan =
         co_await resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
     if (plan.status != PlanStatus::Ok) {
-      spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain,
+      spdlog::info("{}: next hops for {}: {} class=dns", job->queue_id, dest->key.domain,
                    log_text(plan.detail));
+      // Whatever DNS said (no such domain, null MX, SERVFAIL, an MX that is
+      // us): the outcome of a lookup, with no reply text to read.
+      count_reply(dest->key.pool, ReplyClass::Dns);
       fail_destination(*dest, std::move(*job),
-                       {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false}, {});
+                       {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false,
+                        ReplyClass::Dns},
+                       {});
       job.reset();
     }
     std::optional<ConnectionFailure> last_failure;
@@ -79,9 +90,13 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       if (!co_await client.open()) {
         last_failure = client.failure();
         last_attempt = {hop.host, client.record()};
-        spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x}: {}", job->queue_id,
-                     pool->name, log_text(hop.host), hop.address.to_string(),
-                     source->address.to_string(), source->fwmark,
+        ReplyClass cls = last_failure ? last_failure->reply_class : ReplyClass::Other;
+        // The connection's own outcome, per source address and next hop:
+        // what a blocked address or a rate-limiting site shows first.
+        count_reply(pool->name, cls);
+        spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x} class={}: {}",
+                     job->queue_id, pool->name, log_text(hop.host), hop.address.to_string(),
+                     source->address.to_string(), source->fwmark, reply_class_name(cls),
                      last_failure ? log_text(last_failure->reply.str()) : "failed");
         continue;
       }
@@ -99,10 +114,10 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       // from another address or reach another MX.
       RecipientResult result{0, Outcome::TempFail,
                              make_reply(451, "4.4.4", "no usable next hop for " + dest->key.domain),
-                             Stage::Connect, false};
+                             Stage::Connect, false, ReplyClass::Other};
       if (last_failure)
         result = {0, Outcome::TempFail, last_failure->reply, last_failure->stage,
-                  last_failure->from_peer};
+                  last_failure->from_peer, last_failure->reply_class};
       fail_destination(*dest, std::move(*job), result, last_attempt);
     }
   }
@@ -132,6 +147,7 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
       // co_await expression twice.
       OutboundMessage outbound{message.envelope, content, job.recipients};
       MessageResult result = co_await client.send(outbound);
+      for (const RecipientResult& r : result.recipients) count_reply(dest.key.pool, r.reply_class);
       record(job, result.recipients, {mx_host, result.record});
     }
     ++sent;
