@@ -231,7 +231,8 @@ class DeliveryRouting(unittest.TestCase):
         lines = self.log(qid)
         # Both MX hosts tried in an attempt, the preferred one first.
         hops = [m.group(1) for line in lines
-                for m in [re.search(r" mx=(\S+) relay=(\S+) source=\S+ mark=\S+: 4", line)] if m]
+                for m in [re.search(r" mx=(\S+) relay=(\S+) source=\S+ mark=\S+ class=other: 4",
+                                    line)] if m]
         self.assertEqual(hops[:2], ["mx.down.example", "mx2.down.example"], "\n".join(lines))
         # attempts counts attempts (one per recipient outcome line), not connects.
         def outcomes():
@@ -253,13 +254,18 @@ class DeliveryRouting(unittest.TestCase):
         recipient = self.wait_state(qid, rcpt, "deferred", attempts=2)
         self.assertEqual(recipient["last_reply"], "451 4.7.1 Access denied (was 550 5.7.1)")
         lines = self.log(qid)
-        hops = [m.group(1) for line in lines
-                for m in [re.search(r" mx=(\S+) relay=\S+ source=\S+ mark=\S+: 5", line)] if m]
-        self.assertEqual(hops[:2], ["mx.blocked.example", "mx.noehlo.example"], "\n".join(lines))
+        hops = [m.groups() for line in lines
+                for m in [re.search(r" mx=(\S+) relay=\S+ source=\S+ mark=\S+ class=(\S+): 5",
+                                    line)] if m]
+        # Both refuse our address (a blocklist at the greeting, "Access
+        # denied" to EHLO and HELO): the class later suspension reads.
+        self.assertEqual(hops[:2], [("mx.blocked.example", "reputation-block"),
+                                    ("mx.noehlo.example", "reputation-block")], "\n".join(lines))
         self.assertTrue([line for line in lines if "mx=mx.blocked.example" in line
                          and "554 5.7.1 Service unavailable" in line], "\n".join(lines))
         self.assertTrue([line for line in lines if f"to=<{rcpt}>" in line
-                         and "stage=hello status=deferred (451 4.7.1 Access denied" in line],
+                         and "stage=hello class=reputation-block status=deferred "
+                         "(451 4.7.1 Access denied" in line],
                         "\n".join(lines))
         self.assertFalse([line for line in lines if "status=bounced" in line])
         for peer in ("blocked", "noehlo"):

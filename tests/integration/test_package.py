@@ -124,7 +124,9 @@ class Package(unittest.TestCase):
         wanted = [PACKAGED_BINARY, "/etc/poolgate/poolgate.toml",
                   "/etc/iproute2/rt_protos.d/poolgate.conf", "/usr/lib/sysusers.d/poolgate.conf",
                   "/usr/share/doc/poolgate/examples/poolgate.toml",
-                  "/usr/share/doc/poolgate/README.md"]
+                  "/usr/share/doc/poolgate/README.md",
+                  # The reply-class rules the binary has built in, to read.
+                  "/usr/share/poolgate/reply-classes.toml"]
         wanted += ["/usr/lib/poolgate/bpf/" + name for name in bpf_objects]
         for path in wanted:
             self.assertIn(path, self.files)

@@ -7,11 +7,18 @@
                             message (high-risk, limit:messages-per-minute)
     an invalid config       refused and logged; the daemon keeps running the
                             previous one; the refusal is counted in /metrics
+    reply rules files       an operator's [reputation] reply_rules file applies
+                            from the reload on, ahead of the shipped rules; a
+                            broken one fails check-config with FILE:LINE and is
+                            refused at SIGHUP, the rules before it kept
     [relay] keys            new sessions take the new max_message_size (EHLO
                             SIZE, 552), max_recipients (452), bare_newline,
-                            max_connections (421), hostname; an open session
-                            keeps its own; relay.listen is logged restart-only
+                            max_connections (421), hostname,
+                            stream_threshold_bytes and max_data_in_flight_bytes
+                            (452 4.3.1); an open session keeps its own;
+                            relay.listen is logged restart-only
 """
+import os
 import signal
 import smtplib
 import unittest
@@ -91,7 +98,8 @@ class Reload(unittest.TestCase):
         old.ehlo("client.example.com")
         self.assertEqual(old.esmtp_features["size"], "36700160")
         mw.relay_overrides.update({
-            "hostname": '"relay2.example.com"', "max_message_size": "20000",
+            "hostname": '"relay2.example.com"', "max_message_size": "2000000",
+            "stream_threshold_bytes": "65536", "max_data_in_flight_bytes": "1114112",
             "spool_min_free_mb": "64",
             "max_recipients": "100", "bare_newline": '"normalize"', "max_connections": "2",
             "listen": '["127.0.0.1:2525", "[::1]:2525", "198.51.100.1:2525", "127.0.0.1:2526"]'})
@@ -105,12 +113,12 @@ class Reload(unittest.TestCase):
         with self.subTest(key="hostname"):
             self.assertTrue(new.ehlo_resp.startswith(b"relay2.example.com"), new.ehlo_resp)
         with self.subTest(key="max_message_size"):
-            self.assertEqual(new.esmtp_features["size"], "20000")
-            self.assertEqual(new.mail("a@example.com", ["SIZE=30000"])[0], 552)
+            self.assertEqual(new.esmtp_features["size"], "2000000")
+            self.assertEqual(new.mail("a@example.com", ["SIZE=3000000"])[0], 552)
             new.rset()
             new.mail("a@example.com")
             new.rcpt("big@example.net")
-            code, _ = new.data(body("big").encode() + (b"x" * 70 + b"\r\n") * 400)
+            code, _ = new.data(body("big").encode() + (b"x" * 70 + b"\r\n") * 30000)
             self.assertEqual(code, 552)
         with self.subTest(key="max_recipients"):
             new.rset()
@@ -132,13 +140,51 @@ class Reload(unittest.TestCase):
                 mw.relay.smtp()
             self.assertEqual(refused.exception.smtp_code, 421)
         new.quit()
+        # 1.5 MB: within the new 64 KiB threshold it streams and needs about
+        # 600 KiB of the new 1088 KiB budget; with the old 1 MiB threshold its
+        # head alone would take 1 MiB and the rest not fit (452).
+        filler = (b"y" * 70 + b"\r\n") * 20000
+        with self.subTest(key="stream_threshold_bytes"):
+            streamed = mw.relay.smtp()
+            streamed.ehlo("client.example.com")
+            streamed.mail("a@example.com")
+            streamed.rcpt("streamed@example.net")
+            sent = body("streamed").encode() + filler
+            code, text = streamed.data(sent)
+            self.assertEqual(code, 250, text)
+            streamed.quit()
+            # Delivered as it came in: the head (chunk 0), then the chunks.
+            wait_for(lambda: messages_to(mw, "streamed@example.net"), 20, "the streamed message")
+            delivered = messages_to(mw, "streamed@example.net")[0][1]["data"]
+            self.assertTrue(delivered.endswith(b"\r\n" + sent), len(delivered))
+        with self.subTest(key="max_data_in_flight_bytes"):
+            # The old session holds 994,000 bytes (all within its old 1 MiB
+            # threshold, under its old 512 MiB budget)...
+            old.mail("a@example.com")
+            old.rcpt("held@example.net")
+            self.assertEqual(old.docmd("DATA")[0], 354)
+            old.send(body("held").encode() + (b"z" * 70 + b"\r\n") * 13800)
+            wait_for(lambda: value(scrape(mw.gw), "poolgate_relay_data_in_flight_bytes")
+                     >= 990000, 10, "the old session's bytes in memory")
+            # ...so a new session's SIZE= does not fit what its budget leaves.
+            late = mw.relay.smtp()
+            late.ehlo("client.example.com")
+            code, text = late.mail("a@example.com", ["SIZE=1500000"])
+            self.assertEqual((code, text[:5]), (452, b"4.3.1"), text)
+            late.quit()
+            # The old session finishes under its own budget: 1.5 MB in all.
+            old.send(filler[:72 * 7000] + b".\r\n")
+            self.assertEqual(old.getreply()[0], 250)
+            m = scrape(mw.gw)
+            self.assertEqual(value(m, "poolgate_relay_data_budget_refusals"), 1)
+            self.assertEqual(value(m, "poolgate_relay_data_in_flight_bytes"), 0)
         old.quit()
         log = mw.relay_log()
         self.assertIn("reload: relay.listen changed; it takes effect at the next restart", log)
         self.assertIn("reload: relay.spool_min_free_mb changed; it takes effect at the next "
                       "restart", log)
         for key in ("max_message_size", "max_recipients", "bare_newline", "max_connections",
-                    "hostname"):
+                    "hostname", "stream_threshold_bytes", "max_data_in_flight_bytes"):
             self.assertNotIn(f"relay.{key} changed", log)
 
     def test_invalid_config_is_refused_and_the_old_one_kept(self):
@@ -158,6 +204,53 @@ class Reload(unittest.TestCase):
         self.assertEqual(value(m, "poolgate_config_reloads", result="applied"), 0)
         with open(config, "w") as f:
             f.write(good)
+
+    def test_operator_reply_rules_apply_and_a_broken_file_is_refused(self):
+        mw = self.mw
+        config = mw.world.config
+        rules = os.path.join(mw.world.dir, "my-replies.toml")
+        # mx1's "451 4.2.0 Mailbox temporarily unavailable" is "other" by the
+        # shipped rules; this site's own file says otherwise.
+        good_rules = ('[[rule]]\nclass = "rate-limit"\n'
+                      'patterns = "mailbox temporarily unavailable"\n')
+        with open(rules, "w") as f:
+            f.write(good_rules)
+        with open(config) as f:
+            good = f.read()
+
+        def restore():
+            with open(config, "w") as f:
+                f.write(good)
+        self.addCleanup(restore)
+        with open(config, "w") as f:
+            f.write(good + f'\n[reputation]\nreply_rules = ["{rules}"]\n')
+
+        def class_of(rcpt):
+            def seen():
+                lines = [l for l in mw.relay_log().splitlines()
+                         if f"to=<{rcpt}>" in l and "status=deferred" in l]
+                return lines[0] if lines else None
+            line = wait_for(seen, 10, f"the attempt to {rcpt} in the log")
+            return line.split(" class=", 1)[1].split(" ", 1)[0]
+
+        mw.submit("a@example.com", ["temp-before@example.net"], body("before"))
+        self.assertEqual(class_of("temp-before@example.net"), "other")
+        self.reload()
+        mw.submit("a@example.com", ["temp-mine@example.net"], body("mine"))
+        self.assertEqual(class_of("temp-mine@example.net"), "rate-limit")
+
+        # A broken file: check-config names it with the line; SIGHUP refuses it.
+        with open(rules, "w") as f:
+            f.write(good_rules + '\n[[rule]]\nclass = "nonsense"\ncodes = "4"\n')
+        check = mw.world.pg("check-config", "--no-host", check=False)
+        self.assertEqual(check.returncode, 2, check.stdout + check.stderr)
+        self.assertIn(f"{rules}:6: rule[1].class: must be one of reputation-block, rate-limit,",
+                      check.stderr)
+        self.reload(expect="invalid")
+        self.assertIn(f"reload: {rules}:6: rule[1].class:", mw.relay_log())
+        self.assertTrue(mw.relay.alive())
+        mw.submit("a@example.com", ["temp-kept@example.net"], body("kept"))
+        self.assertEqual(class_of("temp-kept@example.net"), "rate-limit")
 
 
 if __name__ == "__main__":

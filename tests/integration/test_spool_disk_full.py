@@ -64,8 +64,9 @@ class SpoolDiskFull(unittest.TestCase):
             except OSError:
                 pass
 
-    def send(self, n):
-        """(code, text) of the final reply to one message (MAIL refused counts too)."""
+    def send(self, n, lines=20):
+        """(code, text) of the final reply to one message (MAIL refused counts too);
+        `lines` of 100 octets."""
         client = self.relay.smtp()
         try:
             client.ehlo("client.example.com")
@@ -73,7 +74,7 @@ class SpoolDiskFull(unittest.TestCase):
             if code != 250:
                 return code, text.decode()
             client.rcpt("r@example.org")
-            code, text = client.data(f"Subject: {n}\r\n\r\nbody {n}\r\n" + ("x" * 98 + "\r\n") * 20)
+            code, text = client.data(f"Subject: {n}\r\n\r\nbody {n}\r\n" + ("x" * 98 + "\r\n") * lines)
             return code, text.decode()
         finally:
             client.close()
@@ -98,12 +99,15 @@ class SpoolDiskFull(unittest.TestCase):
         reserve = os.path.join(self.mnt, "spool", "SPACE-RESERVE")
         self.assertEqual(os.path.getsize(reserve), MIN_FREE_MB * MiB)
 
-        # Below spool_min_free_mb: the next message is refused after its data,
-        # the one after that already at MAIL FROM; nothing of either is stored.
+        # Below spool_min_free_mb: the next message (3 MB, so it streams to the
+        # spool in chunks past stream_threshold_bytes) is refused after its
+        # data, the one after that already at MAIL FROM; nothing of either is
+        # stored, and streaming did not eat into the reserve.
         self.fill(leave=(MIN_FREE_MB // 2) * MiB)
-        code, text = self.send(3)
+        code, text = self.send(3, lines=30000)
         self.assertEqual(code, 452, text)
         self.assertIn("4.3.1", text)
+        self.assertNotIn("space reserve", self.relay.log())
         code, text = self.send(4)
         self.assertEqual(code, 452, text)
         status, body = self.health()

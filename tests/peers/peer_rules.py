@@ -3,8 +3,9 @@ reads the same outcome from either peer.
 
 Recipients (local part, case-insensitive): containing "tempfirst" -> 451 4.2.0
 on the first RCPT for that address in this peer process and 250 afterwards (a
-retry succeeds); otherwise "temp" -> 451 4.2.0, "perm" -> 550 5.1.1, "slow" ->
-the normal 250 after --slow seconds.
+retry succeeds); otherwise "temp" -> 451 4.2.0, "perm" -> 550 5.1.1, "listed"
+-> 554 5.7.1 (a blocklist's refusal), "slow" -> the normal 250 after --slow
+seconds.
 Senders: "datatemp" -> 451 4.3.0 at the end of data, "dataperm" -> 554 5.6.0,
 "slowdata" -> the normal 250 after --slow seconds.
 
@@ -46,6 +47,9 @@ def rcpt_rule(address):
         return False, "451 4.2.0 Mailbox temporarily unavailable"
     if "perm" in local:
         return False, "550 5.1.1 No such user"
+    if "listed" in local:
+        return False, ("554 5.7.1 Service unavailable; Client host [198.51.100.10] blocked "
+                       "using zen.spamhaus.org")
     return "slow" in local, "250 2.1.5 Ok"
 
 
@@ -75,12 +79,14 @@ class Recorder:
         return entry
 
     def flush(self):
+        # The write under the lock too: two sessions flushing at once would
+        # otherwise write the one .tmp file together and leave it garbled.
         with self.lock:
             text = json.dumps({"connections": self.connections}, indent=1)
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, self.path)
+            tmp = self.path + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, self.path)
 
 
 def announce_ready(path):

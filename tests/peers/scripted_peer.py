@@ -188,6 +188,8 @@ class Session:
         if slow:
             time.sleep(self.args.slow)
         self.reset()
+        message["reply"] = self.overrides.get("DOT", default)  # what the client was told
+        self.recorder.flush()
         self.answer("DOT", default)
 
     def read_data(self):

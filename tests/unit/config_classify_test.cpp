@@ -84,7 +84,7 @@ scanner            = "rspamd"
 address            = "[::1]:11334"
 timeout_ms         = 30000
 on_scanner_failure = "high-risk"
-max_scan_bytes     = 2097152
+max_scan_bytes     = 1048576
 )");
   EXPECT_EQ(c.classify.default_pool, "relay");
   EXPECT_TRUE(c.classify.add_header);
@@ -105,7 +105,7 @@ max_scan_bytes     = 2097152
   EXPECT_EQ(c.spam.address.to_string(), "[::1]:11334");
   EXPECT_EQ(c.spam.timeout_ms, 30000u);
   EXPECT_EQ(c.spam.on_scanner_failure, ScannerFailure::HighRisk);
-  EXPECT_EQ(c.spam.max_scan_bytes, 2097152u);
+  EXPECT_EQ(c.spam.max_scan_bytes, 1048576u);
   for (const char* key : {"classify.check_aaaa", "limits.surge_min_count", "spam.address"})
     EXPECT_GT(c.line_of(key), 0) << key;
 }

@@ -206,6 +206,8 @@ TEST(RelayConfig, DefaultsWhenAbsent) {
   EXPECT_EQ(relay.listen[1].port, 2525);
   EXPECT_EQ(relay.bare_newline, BareNewline::Reject);
   EXPECT_EQ(relay.max_recipients, 500u);
+  EXPECT_EQ(relay.stream_threshold_bytes, 1048576u);
+  EXPECT_EQ(relay.max_data_in_flight_bytes, 536870912u);
 }
 
 TEST(RelayConfig, ParsesEndpointsNetworksAndLimits) {
@@ -214,6 +216,8 @@ listen = ["198.51.100.1:25", "[2001:db8::1]:587"]
 client_networks = ["198.51.100.0/24", "2001:db8::/32", "203.0.113.7"]
 max_message_size = 1048576
 bare_newline = "normalize"
+stream_threshold_bytes = 65536
+max_data_in_flight_bytes = 1114112
 )";
   LoadResult result = parse_config(text, "t.toml");
   ASSERT_TRUE(result.config) << result.diagnostics[0].to_string();
@@ -221,6 +225,8 @@ bare_newline = "normalize"
   ASSERT_EQ(relay.listen.size(), 2u);
   EXPECT_EQ(relay.listen[1].port, 587);
   EXPECT_EQ(relay.bare_newline, BareNewline::Normalize);
+  EXPECT_EQ(relay.stream_threshold_bytes, 65536u);
+  EXPECT_EQ(relay.max_data_in_flight_bytes, 1114112u);
   auto addr = [](const char* text) { return boost::asio::ip::make_address(text); };
   EXPECT_TRUE(relay.client_networks[0].contains(addr("198.51.100.77")));
   EXPECT_TRUE(relay.client_networks[0].contains(addr("::ffff:198.51.100.77")));
@@ -276,6 +282,28 @@ TEST(RelayConfig, UnqualifiedHostnameIsAWarning) {
         parse_config(replace(kValid, fqdn, "hostname = \"" + std::string(name) + "\""), "t.toml");
     ASSERT_TRUE(result.config) << name;
     EXPECT_TRUE(result.diagnostics.empty()) << name << ": " << result.diagnostics[0].to_string();
+  }
+}
+
+// The head the relay keeps in memory is all the classifier and scanner read,
+// and the budget must hold at least one streaming message.
+TEST(RelayConfig, DataMemoryRules) {
+  expect_error(kValid + "stream_threshold_bytes = 65535\n",
+               R"(relay\.stream_threshold_bytes: must be at least 65536 bytes)");
+  expect_error(kValid + "stream_threshold_bytes = 262144\n[spam]\nscanner = \"spamd\"\n",
+               R"(relay\.stream_threshold_bytes: must be at least spam\.max_scan_bytes )"
+               R"(\(524288\))");
+  expect_error(kValid + "stream_threshold_bytes = 262144\n[spam]\nscanner = \"rspamd\"\n",
+               R"(relay\.stream_threshold_bytes: must be at least spam\.max_scan_bytes)");
+  expect_error(kValid + "max_data_in_flight_bytes = 2097151\n",
+               R"(relay\.max_data_in_flight_bytes: must be at least )"
+               R"(stream_threshold_bytes \+ 1048576 \(2097152\))");
+  // No network scanner: the threshold only has to hold the headers.
+  for (const char* scanner : {"none", "header"}) {
+    LoadResult ok = parse_config(kValid + "stream_threshold_bytes = 65536\n"
+                                 "max_data_in_flight_bytes = 1114112\n[spam]\nscanner = \"" +
+                                     scanner + "\"\n", "t.toml");
+    EXPECT_TRUE(ok.config) << scanner << ": " << ok.diagnostics.at(0).to_string();
   }
 }
 

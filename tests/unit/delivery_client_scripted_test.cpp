@@ -4,6 +4,7 @@
 // greetings, a 421 mid-session, a peer dying or falling silent, STARTTLS
 // (offered, refused, broken, required but missing, injected plain text).
 #include "delivery_test_support.h"
+#include "reputation/reply_rules_file.h"
 
 #include <stdexcept>
 
@@ -110,11 +111,29 @@ TEST_F(DeliveryScripted, MultiLineGreeting) {
   EXPECT_EQ(result.record.peer_name, "scripted.test");
 }
 
+// Every recipient's reply class, and the connection failure's.
+void expect_class(const MessageResult& result, ReplyClass cls) {
+  for (const RecipientResult& r : result.recipients)
+    EXPECT_EQ(reply_class_name(r.reply_class), reply_class_name(cls)) << r.reply.str();
+}
+
 TEST_F(DeliveryScripted, Greeting421) {
   start_scripted({"--greeting", "421 4.3.2 Too busy"});
   MessageResult result = send(options(), {"a@example.net", "b@example.net"});
   expect_all(result, Outcome::TempFail, Stage::Greeting, "421 4.3.2 Too busy");
   EXPECT_TRUE(result.recipients[0].from_peer);
+  expect_class(result, ReplyClass::Other);  // the shipped rules know no "too busy"
+}
+
+TEST_F(DeliveryScripted, ClassesComeFromTheRulesTheEngineGives) {
+  start_scripted({"--greeting", "421 4.3.2 Too busy"});
+  ClientOptions o = options();
+  ReplyRulesLoad mine = parse_reply_rules(
+      "[[rule]]\nclass = \"rate-limit\"\nstage = \"greeting\"\npatterns = \"too busy\"\n", "mine.toml");
+  ASSERT_TRUE(mine.rules);
+  o.reply_rules = mine.rules;
+  // The connection's failure, and so every recipient, by these rules.
+  expect_class(send(o, {"a@example.net", "b@example.net"}), ReplyClass::RateLimit);
 }
 
 TEST_F(DeliveryScripted, Greeting554IsTemporaryAndGetsQuit) {
@@ -123,12 +142,16 @@ TEST_F(DeliveryScripted, Greeting554IsTemporaryAndGetsQuit) {
   MessageResult result = send(options(), {"a@example.net"});
   expect_all(result, Outcome::TempFail, Stage::Greeting, "554 5.7.1 Go away");
   EXPECT_EQ(commands(), std::vector<std::string>{"QUIT"});
+  // Classified as received (a 554 at the greeting refuses our address), not
+  // as the 4xx deferral the engine later shows.
+  expect_class(result, ReplyClass::ReputationBlock);
 }
 
 TEST_F(DeliveryScripted, MailRejected) {
   start_scripted({"--reply", "MAIL=550 5.7.1 Sender rejected"});
   MessageResult result = send(options(), {"a@example.net", "b@example.net"});
   expect_all(result, Outcome::PermFail, Stage::Mail, "550 5.7.1 Sender rejected");
+  expect_class(result, ReplyClass::Policy);
 }
 
 TEST_F(DeliveryScripted, ServerClosingMidSession) {
@@ -280,6 +303,7 @@ TEST_F(DeliveryScripted, RequiredTlsNotOffered) {
   expect_all(result, Outcome::TempFail, Stage::StartTls,
              "451 4.7.4 TLS is required, but 203.0.113.25 did not offer STARTTLS");
   EXPECT_EQ(commands(), (std::vector<std::string>{"EHLO mail.example.com", "QUIT"}));
+  expect_class(result, ReplyClass::Tls);
 }
 
 TEST_F(DeliveryScripted, RefusedStartTls) {
@@ -303,8 +327,10 @@ TEST_F(DeliveryScripted, FailedHandshake) {
   ClientOptions o = options();
   o.tls = TlsPolicy::Opportunistic;
   o.timeouts.starttls = 2s;
-  expect_all(send(o, {"bob@example.net"}), Outcome::TempFail, Stage::StartTls,
+  MessageResult result = send(o, {"bob@example.net"});
+  expect_all(result, Outcome::TempFail, Stage::StartTls,
              "451 4.7.5 TLS handshake with 203.0.113.25 failed");
+  expect_class(result, ReplyClass::Tls);
   EXPECT_TRUE(connections()[0]["messages"].empty());
 }
 

@@ -38,6 +38,11 @@ TEST(DeliveryResult, LogLine) {
   EXPECT_EQ(log_line(record, "bob@example.net", r),
             "to=<bob@example.net> relay=[2001:db8::25]:25 source=198.51.100.10 mark=0x100 "
             "tls=none delay=1.25 stage=rcpt status=deferred (451 4.2.0 later)");
+  // With a class: before status=, so the peer's text still ends the line.
+  r.reply_class = ReplyClass::RateLimit;
+  EXPECT_EQ(log_line(record, "bob@example.net", r),
+            "to=<bob@example.net> relay=[2001:db8::25]:25 source=198.51.100.10 mark=0x100 "
+            "tls=none delay=1.25 stage=rcpt class=rate-limit status=deferred (451 4.2.0 later)");
 }
 
 TEST(DeliveryResult, AsDeferralTurnsA5xxIntoA451KeepingTheText) {

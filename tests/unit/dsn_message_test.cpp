@@ -259,6 +259,32 @@ assert rcpts[1]['Diagnostic-Code'].startswith('smtp; 550')
 )PY");
 }
 
+TEST(DsnMessage, ReplyClassPerRecipient) {
+  // The class the delivery log shows, machine-readable (an RFC 3464 2.4
+  // extension field) and in the human part; none without one, and never a
+  // value that is no class name.
+  RecipientReport blocked = failed(0, 554, "5.7.1", "blocked using zen.spamhaus.org");
+  blocked.reply_class = "reputation-block";
+  RecipientReport plain = failed(1);
+  plain.reply_class = "";
+  RecipientReport odd = failed(2);
+  odd.reply_class = "bad\r\nX-Injected: 1";
+  Envelope env = original();
+  env.recipients.push_back({"carol@example.org"});
+  env.recipients.push_back({"dave@example.org"});
+  Dsn dsn = must_build(env, kContent, {blocked, plain, odd});
+  EXPECT_EQ(dsn.content.find("X-Injected"), std::string::npos);
+  EXPECT_PY_OK(dsn.content, R"PY(
+parts = report_parts()
+msgf, rcpts = status_groups(parts[1])
+assert rcpts[0]['X-Poolgate-Reply-Class'] == 'reputation-block', rcpts[0]['X-Poolgate-Reply-Class']
+assert rcpts[1]['X-Poolgate-Reply-Class'] is None
+assert rcpts[2]['X-Poolgate-Reply-Class'] is None
+assert 'Reply class: reputation-block' in parts[0].get_payload(), parts[0].get_payload()
+assert parts[0].get_payload().count('Reply class:') == 1
+)PY");
+}
+
 TEST(DsnMessage, StatusWithoutEnhancedCode) {
   RecipientReport r = failed(0, 554, "", "go away");
   Dsn dsn = must_build(original(), kContent, {r});

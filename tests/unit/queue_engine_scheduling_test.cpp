@@ -25,6 +25,9 @@ TEST_F(EngineScheduling, OneJobPerDomainDeferredByTheRetryPolicyAndWrittenToTheS
   EngineStats stats = on_loop([&] { return engine_->stats(); });
   EXPECT_EQ(stats.deferred_jobs, 2u);  // a.example (both spellings) and b.example
   EXPECT_EQ(stats.ready_jobs, 0u);
+  // One per failed lookup (a destination), not one per waiting recipient.
+  EXPECT_EQ(stats.remote_replies, (std::map<std::pair<std::string, std::string>, uint64_t>{
+                                      {{"normal", "dns"}, 2}}));
   std::vector<QueueDepth> depths = on_loop([&] { return engine_->queue_depths(); });
   ASSERT_EQ(depths.size(), 2u);
   EXPECT_EQ(depths[0].key.pool, "normal");
@@ -35,6 +38,8 @@ TEST_F(EngineScheduling, OneJobPerDomainDeferredByTheRetryPolicyAndWrittenToTheS
   for (const Recipient& r : now_queued->recipients) {
     EXPECT_EQ(r.attempts, 1u);
     EXPECT_NE(r.last_reply.find("4.4.3"), std::string::npos) << r.last_reply;
+    // A failed next-hop lookup: the dns class, by outcome (no reply text).
+    EXPECT_EQ(r.last_class, "dns");
     // The first interval of the policy (600 s), counted from the attempt.
     EXPECT_GE(r.next_attempt_unix, now + 600);
     EXPECT_LE(r.next_attempt_unix, now + 600 + 15);
@@ -46,6 +51,7 @@ TEST_F(EngineScheduling, OneJobPerDomainDeferredByTheRetryPolicyAndWrittenToTheS
   }));
   EXPECT_EQ(spool_->load_envelope(id)->recipients[2].next_attempt_unix,
             now_queued->recipients[2].next_attempt_unix);
+  ASSERT_TRUE(eventually([&] { return spool_->load_envelope(id)->recipients[2].last_class == "dns"; }));
 }
 
 TEST_F(EngineScheduling, SuspendedDomainWaitsUntilResumed) {

@@ -141,6 +141,41 @@ TEST_F(RelaySession, GreetingAndEhloOfferTheExtensions) {
   EXPECT_TRUE(client.closed());
 }
 
+// A message far past stream_threshold_bytes streams to the spool and is
+// stored exactly; the envelope handed on has the whole size; the budget is
+// given back.
+TEST_F(RelaySession, LargeMessageStreamsToTheSpoolByteForByte) {
+  start([](RelayConfig& relay) {
+    relay.max_message_size = 4 << 20;
+    relay.stream_threshold_bytes = 65536;
+  });
+  std::string body = "Subject: big\r\n\r\n";
+  for (int i = 0; body.size() < 1500000; ++i)
+    body += (i % 97 == 3 ? "." : "") + std::string(70, char('a' + i % 26)) + "\r\n";
+  std::string wire = std::regex_replace(body, std::regex("\r\n\\."), "\r\n..");
+  auto client = greeted();
+  EXPECT_EQ(client->command("MAIL FROM:<big@example.com>").code, 250);
+  EXPECT_EQ(client->command("RCPT TO:<bob@example.org>").code, 250);
+  EXPECT_EQ(client->command("DATA").code, 354);
+  client->send(wire);
+  auto done = client->command(".");
+  ASSERT_EQ(done.code, 250) << done.text;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(done.text, match, std::regex("queued as ([0-9A-Z]+)")));
+  std::optional<std::string> content = spool_->load_content(match[1].str());
+  ASSERT_TRUE(content);
+  EXPECT_TRUE(content->starts_with("Received: from client.example.com")) << content->substr(0, 80);
+  EXPECT_TRUE(content->ends_with("\r\n" + body));
+  EXPECT_EQ(content->size() - body.size(), content->find("Subject: big"));
+  size_t chunks = 0;
+  spool_->read_content(match[1].str(), [&](std::string_view) { ++chunks; });
+  EXPECT_GT(chunks, 5u);  // the head, then 256 KiB chunks
+  ASSERT_EQ(queued().size(), 1u);
+  EXPECT_EQ(queued()[0].size, content->size());
+  EXPECT_EQ(server_->data_budget().in_flight(), 0u);
+  EXPECT_TRUE(spool_->check().empty());
+}
+
 TEST_F(RelaySession, TransactionIsDurableBeforeItsQueuedReply) {
   start();
   auto client = greeted();

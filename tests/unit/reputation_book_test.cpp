@@ -11,6 +11,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+ReputationConfig settings(uint32_t suspend, uint32_t max, uint32_t quiet) {
+  ReputationConfig r;
+  r.block_suspend_s = suspend;
+  r.block_suspend_max_s = max;
+  r.rate_limit_quiet_s = quiet;
+  return r;
+}
+
 SiteConfig google() {
   SiteConfig site;
   site.name = "google";
@@ -46,7 +54,7 @@ TEST(Sites, ConfiguredSiteWinsThenMxRollupThenDomain) {
 }
 
 TEST(SourceSiteBook, BlockRestsOneAddressForOneSiteAndDoublesOnRepeat) {
-  SourceSiteBook book({/*block_suspend_s=*/3600, /*max=*/10000, /*quiet=*/300});
+  SourceSiteBook book(settings(3600, 10000, 300));
   int64_t now = 1'000'000;
   EXPECT_EQ(book.suspend("198.51.100.10", "google", "554 5.7.1 blocked", now), now + 3600);
   EXPECT_TRUE(book.suspended("198.51.100.10", "google", now + 10));
@@ -83,7 +91,7 @@ TEST(SourceSiteBook, ConnectionsAreCountedPerSourceAndSite) {
 }
 
 TEST(SourceSiteBook, RateLimitHalvesThenGrowsBackAfterQuietPeriods) {
-  SourceSiteBook book({3600, 86400, /*quiet=*/300});
+  SourceSiteBook book(settings(3600, 86400, 300));
   SiteLimits limits{8, 4.0};
   int64_t now = 2'000'000;
   book.rate_limited("a", "gmail", limits, "421-4.7.28 unusual rate", now);

@@ -153,6 +153,15 @@ TEST(ScanLimit, CutsAtALineEndInsideTheLimit) {
   EXPECT_EQ(cut.content, "line one\r\n");
   EXPECT_EQ(cut.note(), "scanned the first 10 of 20 bytes");
 
+  // Only the head of a message streamed to the spool: the note names the
+  // message's own size, not the head's.
+  EXPECT_EQ(limit_scan("line one\r\nline two\r\n", 14, 5000).note(),
+            "scanned the first 10 of 5000 bytes");
+  ScanPart head = limit_scan("a\r\n", 100, 5000);
+  EXPECT_TRUE(head.truncated);
+  EXPECT_EQ(head.note(), "scanned the first 3 of 5000 bytes");
+  EXPECT_FALSE(limit_scan("a\r\n", 100, 3).truncated);  // the whole message after all
+
   // No line end close enough: cut at the limit itself.
   EXPECT_EQ(limit_scan(std::string(5000, 'x'), 2000).content.size(), 2000u);
   std::string far = "x\n" + std::string(5000, 'y');

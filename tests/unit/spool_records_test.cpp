@@ -83,9 +83,27 @@ TEST(SpoolRecords, DefaultEnvelopeIsTiny) {
 }
 
 TEST(SpoolRecords, StatusRoundTrip) {
-  RecipientStatus s{RecipientState::Deferred, "451 4.7.1 try later", 3, 1760000123};
+  RecipientStatus s{RecipientState::Deferred, "451 4.7.1 try later", 3, 1760000123, "policy"};
   EXPECT_EQ(decode_status(encode_status(s)), s);
   EXPECT_EQ(decode_status(encode_status({})), RecipientStatus{});
+}
+
+TEST(SpoolRecords, StatusWithoutClassFromAnOlderPoolgate) {
+  // Written before the reply class existed: tags 1-4 only. It decodes with
+  // no class; no migration.
+  TlvWriter w(1);
+  w.uint(1, uint64_t(RecipientState::Failed));
+  w.bytes(2, "550 5.1.1 no such user");
+  w.uint(3, 1);
+  RecipientStatus s = decode_status(w.take());
+  EXPECT_EQ(s.state, RecipientState::Failed);
+  EXPECT_EQ(s.last_reply, "550 5.1.1 no such user");
+  EXPECT_EQ(s.last_class, "");
+  // And the class is its own field, tag 5, which older readers skip.
+  RecipientStatus with{RecipientState::Failed, "550 5.1.1 no such user", 1, 0, "invalid-recipient"};
+  std::string record = encode_status(with);
+  EXPECT_NE(record.find("invalid-recipient"), std::string::npos);
+  EXPECT_EQ(decode_status(record).last_class, "invalid-recipient");
 }
 
 TEST(SpoolRecords, UnknownFieldsAreSkipped) {

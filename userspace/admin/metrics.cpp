@@ -138,6 +138,11 @@ void queue_metrics(PrometheusText& m, const DeliveryEngine& engine) {
   }
   m.single("poolgate_dsns_generated_total", kCounter, "DSNs (bounces, delay notices) poolgate wrote",
            s.dsns);
+  m.family("poolgate_remote_replies_total", kCounter,
+           "Remote outcomes by reply class (config/reply-classes.toml): failed recipients, "
+           "connections that failed before a transaction, failed next-hop lookups");
+  for (const auto& [key, count] : s.remote_replies)
+    m.sample({{"pool", key.first}, {"class", key.second}}, count);
 }
 
 void classify_metrics(PrometheusText& m, const Classifier& classifier) {
@@ -260,9 +265,17 @@ std::string render_metrics(const MetricSources& sources) {
   if (sources.limits) limits_metrics(m, *sources.limits, sources.counter_store);
   if (sources.surge) surge_metrics(m, *sources.surge);
   if (sources.dns) dns_metrics(m, *sources.dns);
-  if (sources.relay)
+  if (sources.relay) {
     m.single("poolgate_relay_sessions", kGauge, "Inbound SMTP sessions open",
              uint64_t(sources.relay->open_sessions()));
+    const DataBudget& budget = sources.relay->data_budget();
+    m.single("poolgate_relay_data_in_flight_bytes", kGauge,
+             "DATA bytes relay sessions hold in memory now (relay.max_data_in_flight_bytes)",
+             budget.in_flight());
+    m.single("poolgate_relay_data_budget_refusals_total", kCounter,
+             "452 4.3.1 replies because relay.max_data_in_flight_bytes was reached",
+             budget.refusals());
+  }
   if (sources.spool) spool_metrics(m, *sources.spool);
   if (sources.routes) routing_metrics(m, *sources.routes);
   return m.str();

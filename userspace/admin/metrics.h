@@ -10,6 +10,7 @@
 //                         the series count)
 //   poolgate_delivery_*   recipients delivered / deferred / bounced per pool,
 //                         DSNs generated, open connections
+//   poolgate_remote_*     next hops' answers per pool by reply class
 //   poolgate_classify_*   decisions by action and pool, reasons by kind
 //   poolgate_limits_*     sending limits reached, blocks, releases
 //   poolgate_ndr_*        NDRs seen and surge alerts, current surge state

@@ -32,7 +32,7 @@ nlohmann::ordered_json envelope_to_json(const Envelope& e) {
     recipients.push_back({{"address", r.address}, {"state", recipient_state_name(r.state)},
                           {"notify", notify_text(r.notify)}, {"orcpt", r.orcpt},
                           {"attempts", r.attempts}, {"next_attempt", r.next_attempt_unix},
-                          {"last_reply", r.last_reply}});
+                          {"last_reply", r.last_reply}, {"last_class", r.last_class}});
   return {{"queue_id", e.queue_id}, {"sender", e.sender}, {"size", e.size},
           {"received", e.received_unix}, {"client_address", e.client_address},
           {"client_helo", e.client_helo}, {"tls", e.tls}, {"tls_cipher", e.tls_cipher},

@@ -3,6 +3,7 @@
 // in one pass: the errors are printed first, then the warnings in a summary
 // at the end, where a passing run cannot hide them above the "ok" line.
 #include "cli/commands.h"
+#include "reputation/reply_rules_file.h"
 #include "routing/host_check.h"
 
 #include <iostream>
@@ -30,6 +31,9 @@ int check_config(const std::string& path, const CheckConfigArgs& args) {
   const Config* checked = result.config ? &*result.config
                           : result.with_errors ? &*result.with_errors
                                                : nullptr;
+  // The reply rules files it names: FILE:LINE: rule[N].key: ... like the config's own.
+  if (checked)
+    for (Diagnostic& d : load_reply_rules(*checked).diagnostics) found.push_back(std::move(d));
   if (checked && !args.skip_host)
     for (Diagnostic& d : check_host(*checked)) found.push_back(std::move(d));
 

@@ -36,8 +36,9 @@ std::string format_envelope(const Envelope& e) {
       e.hold_for_dns ? " (held: sender domain to be checked again)" : "",
       e.reasons.empty() ? "clean" : fmt::format("{}", fmt::join(e.reasons, ", ")));
   for (const Recipient& r : e.recipients)
-    out += fmt::format("  <{}> {} notify={} orcpt={} attempts={} last reply: {}\n", r.address,
-                       recipient_state_name(r.state), notify_text(r.notify), r.orcpt, r.attempts,
+    out += fmt::format("  <{}> {} notify={} orcpt={} attempts={} class={} last reply: {}\n",
+                       r.address, recipient_state_name(r.state), notify_text(r.notify), r.orcpt,
+                       r.attempts, r.last_class.empty() ? "-" : r.last_class,
                        r.last_reply.empty() ? "-" : r.last_reply);
   return out;
 }

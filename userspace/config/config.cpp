@@ -6,6 +6,7 @@
 #include "config/dns_section.h"
 #include "config/limits_section.h"
 #include "config/relay_section.h"
+#include "config/reputation_section.h"
 #include "config/spam_section.h"
 #include "config/toml_reader.h"
 #include "config/validate.h"
@@ -131,9 +132,11 @@ void read_document(const toml::table& root, Config& config, std::vector<Diagnost
       read_admin(*node.as_table(), config, diags);
     } else if (name == "daemon" && node.is_table()) {
       read_daemon(*node.as_table(), config, diags);
+    } else if (name == "reputation" && node.is_table()) {
+      read_reputation(*node.as_table(), config, diags);
     } else if (name == "routing" || name == "kernel" || name == "pool" || name == "relay" ||
                name == "dns" || name == "delivery" || name == "classify" || name == "limits" ||
-               name == "spam" || name == "admin" || name == "daemon") {
+               name == "spam" || name == "admin" || name == "daemon" || name == "reputation") {
       diags.push_back({Diagnostic::Severity::Error, config.path, line_of_node(node), name,
                        name == "pool" ? "must be written as [[pool]] tables"
                                       : "must be a table, written [" + name + "]"});

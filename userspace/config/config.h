@@ -75,6 +75,12 @@ struct RelayConfig {
   uint32_t command_timeout_s = 300;  // RFC 5321 4.5.3.2.7: at least 5 minutes
   // The whole DATA phase, 354 to the final dot: 36 MB at 1 Mbit/s takes ~5 minutes.
   uint32_t data_timeout_s = 600;
+  // DATA past this many bytes goes to the spool while it arrives; the first
+  // ones stay in memory for the classifier (relay/message_buffer.h).
+  uint32_t stream_threshold_bytes = 1024 * 1024;
+  // DATA bytes all sessions together may hold in memory (relay/data_budget.h);
+  // past it 452 4.3.1.
+  uint32_t max_data_in_flight_bytes = 512 * 1024 * 1024;
 };
 
 // [dns]: the resolver delivery uses for MX/A/AAAA (and the classifier for TXT,
@@ -211,6 +217,20 @@ struct DaemonConfig {
   uint32_t route_check_s = 30;
 };
 
+// [reputation]: how next hops' replies are read (reputation/reply_rules.h).
+struct ReputationConfig {
+  // Operators' reply-class rules files, consulted in order before the shipped
+  // defaults (config/reply-classes.toml); absolute paths.
+  std::vector<std::string> reply_rules;
+  // A reputation-block reply rests the source address at that site this long,
+  // doubling on each repeat within a day, up to block_suspend_max_s.
+  uint32_t block_suspend_s = 3600;
+  uint32_t block_suspend_max_s = 86400;
+  // A pair backing off after a rate-limit reply grows back one step after each
+  // such quiet period without another.
+  uint32_t rate_limit_quiet_s = 300;
+};
+
 struct Config {
   std::string path;  // the file it came from, for diagnostics
   RoutingConfig routing;
@@ -224,6 +244,7 @@ struct Config {
   SpamConfig spam;
   AdminConfig admin;
   DaemonConfig daemon;
+  ReputationConfig reputation;
   // Source line of every key, by dotted path: "routing.fwmark_mask",
   // "pool[1].addresses[0]". 0 when unknown.
   std::map<std::string, int> lines;

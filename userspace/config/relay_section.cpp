@@ -87,6 +87,8 @@ void read_relay(const toml::table& table, Config& config, std::vector<Diagnostic
   reader.read("tls_key", relay.tls_key);
   reader.read("command_timeout_s", relay.command_timeout_s);
   reader.read("data_timeout_s", relay.data_timeout_s);
+  reader.read("stream_threshold_bytes", relay.stream_threshold_bytes);
+  reader.read("max_data_in_flight_bytes", relay.max_data_in_flight_bytes);
   std::string bare = "reject";
   reader.read("bare_newline", bare);
   reader.reject_unknown_keys();

@@ -4,6 +4,7 @@
 #include "config/classify_section.h"
 #include "config/limits_section.h"
 #include "config/reporter.h"
+#include "config/reputation_section.h"
 #include "config/spam_section.h"
 #include "config/validate_delivery.h"
 #include "mail/domain_name.h"
@@ -176,6 +177,31 @@ bool unqualified_host_name(const std::string& name) {
   return last == "localhost" || last == "localdomain";
 }
 
+// The head a session keeps in memory is all the classifier reads: it must
+// hold the headers, and everything a network scanner is given, so streaming
+// changes nothing of what the scanner sees. One message at the threshold plus
+// the spool chunks it streams through (two of 256 KiB, and a read) must fit the
+// budget, or no large message could ever be accepted.
+void check_data_memory(const Config& config, Reporter& report) {
+  const RelayConfig& relay = config.relay;
+  constexpr uint32_t kMinThreshold = 64 * 1024;
+  constexpr uint64_t kStreamingRoom = 1024 * 1024;
+  if (relay.stream_threshold_bytes < kMinThreshold)
+    report.error("relay.stream_threshold_bytes", "must be at least 65536 bytes");
+  bool network_scanner = config.spam.scanner == ScannerKind::Spamd ||
+                         config.spam.scanner == ScannerKind::Rspamd;
+  if (network_scanner && relay.stream_threshold_bytes < config.spam.max_scan_bytes)
+    report.error("relay.stream_threshold_bytes",
+                 "must be at least spam.max_scan_bytes (" +
+                     std::to_string(config.spam.max_scan_bytes) +
+                     "): the scanner reads only what the relay keeps in memory");
+  if (uint64_t{relay.max_data_in_flight_bytes} < relay.stream_threshold_bytes + kStreamingRoom)
+    report.error("relay.max_data_in_flight_bytes",
+                 "must be at least stream_threshold_bytes + 1048576 (" +
+                     std::to_string(relay.stream_threshold_bytes + kStreamingRoom) +
+                     "): one large message needs its head and the chunks it streams through");
+}
+
 void check_relay(const Config& config, Reporter& report) {
   const RelayConfig& relay = config.relay;
   static const std::regex hostname_pattern(
@@ -207,6 +233,7 @@ void check_relay(const Config& config, Reporter& report) {
   // RFC 5321 4.5.3.2.7: the server timeout should be at least 5 minutes.
   if (relay.command_timeout_s < 10 || relay.data_timeout_s < 10)
     report.error("relay.command_timeout_s", "timeouts must be at least 10 seconds");
+  check_data_memory(config, report);
 }
 
 // Bounds that keep a lookup's worst case (timeout_ms x attempts x servers) and
@@ -244,6 +271,7 @@ void validate(Config& config, std::vector<Diagnostic>& diagnostics) {
   check_spam(config, report);
   check_admin(config, report);
   check_daemon(config, report);
+  check_reputation(config, report);
 }
 
 }  // namespace poolgate

@@ -1,5 +1,8 @@
 #include "daemon/generations.h"
 
+#include "common/operator_error.h"
+#include "reputation/reply_rules_file.h"
+
 #include <spdlog/spdlog.h>
 
 #include <functional>
@@ -8,11 +11,18 @@ namespace poolgate {
 
 Generations::Generations(boost::asio::any_io_executor executor, Config first)
     : executor_(std::move(executor)) {
-  generations_.push_back(make(std::move(first)));
+  ReplyRulesLoad rules = load_reply_rules(first);
+  if (!rules.rules) {
+    std::string why;
+    for (const Diagnostic& d : rules.diagnostics) why += "\n" + d.to_string();
+    throw OperatorError("the reply rules files do not load (poolgate check-config):" + why);
+  }
+  generations_.push_back(make(std::move(first), std::move(rules.rules)));
 }
 
-Generation Generations::make(Config config) {
+Generation Generations::make(Config config, std::shared_ptr<const ReplyRules> rules) {
   Generation generation;
+  generation.reply_rules = std::move(rules);
   generation.config = std::make_unique<Config>(std::move(config));
   generation.scanner =
       make_scanner(executor_, generation.config->spam, generation.config->relay.client_networks);
@@ -28,7 +38,10 @@ const Generation* Generations::load(const std::string& path) {
       spdlog::warn("reload: {}", d.to_string());
   }
   if (!loaded.config) return nullptr;
-  generations_.push_back(make(std::move(*loaded.config)));
+  ReplyRulesLoad rules = load_reply_rules(*loaded.config);
+  for (const Diagnostic& d : rules.diagnostics) spdlog::error("reload: {}", d.to_string());
+  if (!rules.rules) return nullptr;
+  generations_.push_back(make(std::move(*loaded.config), std::move(rules.rules)));
   return &generations_.back();
 }
 

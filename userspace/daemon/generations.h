@@ -15,6 +15,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "reputation/reply_rules.h"
 #include "spam/scanner.h"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,21 +30,25 @@ namespace poolgate {
 struct Generation {
   std::unique_ptr<Config> config;
   std::unique_ptr<Scanner> scanner;  // null: [spam] scanner = "none"
+  // [reputation] reply_rules' files, then the shipped defaults.
+  std::shared_ptr<const ReplyRules> reply_rules;
 };
 
 class Generations {
  public:
+  // Throws OperatorError when `first`'s reply rules files do not load.
   Generations(boost::asio::any_io_executor executor, Config first);
 
   const Generation& current() const { return generations_.back(); }
   size_t count() const { return generations_.size(); }
 
-  // Loads `path`. Invalid: logs every diagnostic, keeps the current
-  // generation and returns null. Valid: appends and returns the new one.
+  // Loads `path` and the reply rules files it names. Invalid: logs every
+  // diagnostic, keeps the current generation and returns null. Valid: appends
+  // and returns the new one.
   const Generation* load(const std::string& path);
 
  private:
-  Generation make(Config config);
+  Generation make(Config config, std::shared_ptr<const ReplyRules> rules);
 
   boost::asio::any_io_executor executor_;
   std::deque<Generation> generations_;  // deque: appending keeps references valid

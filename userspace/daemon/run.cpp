@@ -117,6 +117,10 @@ int run_daemon(const Config& initial, const RunOptions& options) {
   Resolver resolver(io.get_executor(), config.dns);
   CachingResolver dns(resolver, CachePolicy::from(config.dns));
   DeliveryEngine engine(io, config, *spool, dns, local_address_check());
+  engine.set_reply_rules(generations.current().reply_rules);
+  spdlog::info("reply classes: {} rules ({} files before the defaults)",
+               generations.current().reply_rules->rules().size(),
+               config.reputation.reply_rules.size());
 
   // Classification: every message's pool is decided before its 250.
   SpoolCounterStore counter_store(*spool, std::time(nullptr));
@@ -174,6 +178,7 @@ int run_daemon(const Config& initial, const RunOptions& options) {
       spdlog::warn("reload: {}", *warning);
     server.reconfigure(fresh.relay);
     engine.reconfigure(fresh);
+    engine.set_reply_rules(next->reply_rules);
     classifier.reconfigure(fresh, next->scanner.get());
     sender_limits.reconfigure(fresh.limits, fresh.relay.internal_domains);
     sources.config = &fresh;

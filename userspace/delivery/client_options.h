@@ -4,10 +4,13 @@
 
 #include <utility>  // Boost 1.74 asio headers use std::exchange without it
 
+#include "reputation/reply_rules.h"
+
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace poolgate {
@@ -53,6 +56,9 @@ struct ClientOptions {
   // leaving from another address.
   bool bind_source = false;
   SmtpTimeouts timeouts;
+  // What gives each reply its class (reputation/reply_rules.h); shared, so a
+  // reload's new rules leave this connection's in place. Null: the defaults.
+  std::shared_ptr<const ReplyRules> reply_rules;
 };
 
 // A client TLS context that verifies nothing (see TlsPolicy), TLS 1.2 and up.

@@ -62,20 +62,25 @@ std::string log_line(const DeliveryRecord& record, std::string_view recipient,
   // The recipient came from a client, the reply from a next hop: both escaped.
   std::string to = log_text(recipient);
   std::string reply = log_text(result.reply.str());
+  // Before status=: the reply's text is the peer's and ends the line.
+  std::string cls = result.reply_class == ReplyClass::None
+                        ? ""
+                        : " class=" + std::string(reply_class_name(result.reply_class));
   if (record.destination.port() == 0)  // decided before any connection (DNS, no next hop)
-    return fmt::format("to=<{}> relay=none stage={} status={} ({}{})", to,
-                       stage_name(result.stage), status, reply, result.from_peer ? "" : ", local");
+    return fmt::format("to=<{}> relay=none stage={}{} status={} ({}{})", to,
+                       stage_name(result.stage), cls, status, reply,
+                       result.from_peer ? "" : ", local");
   std::string relay = record.destination.address().is_v6()
                           ? fmt::format("[{}]:{}", record.destination.address().to_string(),
                                         record.destination.port())
                           : fmt::format("{}:{}", record.destination.address().to_string(),
                                         record.destination.port());
   return fmt::format(
-      "to=<{}> relay={} source={} mark={:#x} tls={} delay={:.2f} stage={} "
+      "to=<{}> relay={} source={} mark={:#x} tls={} delay={:.2f} stage={}{} "
       "status={} ({}{})",
       to, relay, record.source.to_string(), record.fwmark,
       record.tls.empty() ? "none" : record.tls, double(record.duration.count()) / 1000.0,
-      stage_name(result.stage), status, reply, result.from_peer ? "" : ", local");
+      stage_name(result.stage), cls, status, reply, result.from_peer ? "" : ", local");
 }
 
 }  // namespace poolgate

@@ -5,6 +5,7 @@
 // needs) carry a reply made here, marked !from_peer, in the same shape.
 #pragma once
 
+#include "reputation/reply_class.h"
 #include "smtp/reply.h"
 
 #include <utility>  // Boost 1.74 asio headers use std::exchange without it
@@ -42,6 +43,10 @@ struct RecipientResult {
   Reply reply;  // always with an enhanced code (see with_enhanced_code)
   Stage stage = Stage::Connect;
   bool from_peer = false;  // the next hop said it; false: poolgate decided
+  // What the outcome says about our mail (reputation/reply_class.h): from the
+  // rules for a reply, from what happened for a failed connect, TLS or DNS;
+  // None for a delivery or a decision that is no remote outcome.
+  ReplyClass reply_class = ReplyClass::None;
 };
 
 // One line of the delivery log per message and connection.
@@ -79,7 +84,8 @@ Reply with_enhanced_code(Reply reply);
 Reply as_deferral(Reply reply);
 
 // "to=<a@example.com> relay=203.0.113.25:25 source=198.51.100.10 mark=0x100
-// tls=... delay=0.35 stage=rcpt status=deferred (451 4.2.0 try later)"
+// tls=... delay=0.35 stage=rcpt class=other status=deferred (451 4.2.0 try later)";
+// class= only when there is one (not on a delivery)
 std::string log_line(const DeliveryRecord& record, std::string_view recipient,
                      const RecipientResult& result);
 

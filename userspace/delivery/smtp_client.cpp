@@ -115,7 +115,7 @@ asio::awaitable<void> SmtpClient::starttls() {
       fail(Stage::StartTls,
            make_reply(451, "4.7.4",
                             "TLS is required, but " + peer() + " did not offer STARTTLS"),
-           false);
+           false, ReplyClass::Tls);
     co_return;
   }
   co_await write("STARTTLS\r\n", {timeout, Stage::StartTls, "STARTTLS"});
@@ -126,7 +126,7 @@ asio::awaitable<void> SmtpClient::starttls() {
       fail(Stage::StartTls,
            make_reply(451, "4.7.4",
                             "TLS is required, but " + peer() + " refused STARTTLS: " + reply.str()),
-           false);
+           false, ReplyClass::Tls);
     co_return;  // opportunistic: go on in plain text on the same connection
   }
   if (replies_.buffered()) {
@@ -134,7 +134,8 @@ asio::awaitable<void> SmtpClient::starttls() {
     // TLS; only an attacker or a broken peer sends it.
     close();
     fail(Stage::StartTls,
-         make_reply(451, "4.7.5", peer() + " sent data after its 220 to STARTTLS"), false);
+         make_reply(451, "4.7.5", peer() + " sent data after its 220 to STARTTLS"), false,
+         ReplyClass::Tls);
   }
   if (!options_.tls_context) {
     own_tls_context_ = std::make_unique<asio::ssl::context>(make_client_tls_context());
@@ -147,7 +148,8 @@ asio::awaitable<void> SmtpClient::starttls() {
     std::string why = channel_->timed_out() ? "timed out" : ec.message();
     close();
     fail(Stage::StartTls,
-         make_reply(451, "4.7.5", "TLS handshake with " + peer() + " failed: " + why), false);
+         make_reply(451, "4.7.5", "TLS handshake with " + peer() + " failed: " + why), false,
+         ReplyClass::Tls);
   }
   record_.tls = channel_->tls_description();
   // RFC 3207 4.2: forget everything learnt before the handshake, ask again.

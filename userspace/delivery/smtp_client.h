@@ -40,6 +40,9 @@ struct ConnectionFailure {
                       // (greeting, 421...) keeps its code but counts as
                       // temporary (see above)
   bool from_peer = false;
+  // The peer's reply classified by the rules; else by what failed: tls for
+  // STARTTLS, protocol for a malformed reply, other for connect/timeout/loss.
+  ReplyClass reply_class = ReplyClass::Other;
 };
 
 class SmtpClient {
@@ -103,7 +106,11 @@ class SmtpClient {
   void check_closing(const Reply& reply, Stage stage);
   // Records the failure and throws it. The connection stays open when the
   // caller leaves it so (a refusing peer still gets its QUIT in open()).
-  [[noreturn]] void fail(Stage stage, Reply reply, bool from_peer);
+  // A peer's reply is classified by the rules; poolgate's own by `local`.
+  [[noreturn]] void fail(Stage stage, Reply reply, bool from_peer,
+                         ReplyClass local = ReplyClass::Other);
+  // The class the rules give a reply received at `stage`.
+  ReplyClass classify(Stage stage, const Reply& reply) const;
   void close();
   bool connected() const;    // the socket is still open
   std::string peer() const;  // "203.0.113.25" for failure texts

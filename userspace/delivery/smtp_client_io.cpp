@@ -25,8 +25,16 @@ void SmtpClient::close() {
   if (state_ != State::Failed) state_ = State::Closed;
 }
 
-void SmtpClient::fail(Stage stage, Reply reply, bool from_peer) {
-  failure_ = ConnectionFailure{stage, with_enhanced_code(std::move(reply)), from_peer};
+ReplyClass SmtpClient::classify(Stage stage, const Reply& reply) const {
+  const ReplyRules& rules =
+      options_.reply_rules ? *options_.reply_rules : *ReplyRules::defaults();
+  return rules.classify(stage_name(stage), reply);
+}
+
+void SmtpClient::fail(Stage stage, Reply reply, bool from_peer, ReplyClass local) {
+  // Classified as received: a filled-in X.0.0 (with_enhanced_code) is no evidence.
+  ReplyClass cls = from_peer ? classify(stage, reply) : local;
+  failure_ = ConnectionFailure{stage, with_enhanced_code(std::move(reply)), from_peer, cls};
   state_ = State::Failed;
   throw *failure_;
 }
@@ -56,7 +64,7 @@ asio::awaitable<Reply> SmtpClient::read_reply(const Wait& wait) {
              make_reply(
                  451, "4.5.0",
                  peer() + " sent a malformed reply while we waited for " + std::string(wait.what)),
-             false);
+             false, ReplyClass::Protocol);
       case ReplyStream::Status::NeedMore: break;
     }
     error_code ec;

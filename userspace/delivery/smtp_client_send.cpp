@@ -30,24 +30,25 @@ struct SmtpClient::Transaction {
       if (a) return true;
     return false;
   }
-  void decide(size_t i, const Reply& reply, Stage stage, bool from_peer,
+  void decide(size_t i, const Reply& reply, Stage stage, bool from_peer, ReplyClass cls,
               std::optional<Outcome> outcome = std::nullopt) {
     accepted[i] = false;
-    done[i] = RecipientResult{recipients[i], outcome.value_or(outcome_of(reply)),
-                              with_enhanced_code(reply), stage, from_peer};
+    Outcome decided = outcome.value_or(outcome_of(reply));
+    done[i] = RecipientResult{recipients[i], decided, with_enhanced_code(reply), stage, from_peer,
+                              decided == Outcome::Delivered ? ReplyClass::None : cls};
   }
   // Every recipient still open (accepted included) gets `reply`.
-  void decide_open(const Reply& reply, Stage stage, bool from_peer,
+  void decide_open(const Reply& reply, Stage stage, bool from_peer, ReplyClass cls,
                    std::optional<Outcome> outcome = std::nullopt) {
     for (size_t i = 0; i < done.size(); ++i)
-      if (!done[i]) decide(i, reply, stage, from_peer, outcome);
+      if (!done[i]) decide(i, reply, stage, from_peer, cls, outcome);
   }
   // The RCPT reply for position i: accepted, or decided now.
-  void rcpt_reply(size_t i, const Reply& reply) {
+  void rcpt_reply(size_t i, const Reply& reply, ReplyClass cls) {
     if (reply.positive())
       accepted[i] = true;
     else
-      decide(i, reply, Stage::Rcpt, true);
+      decide(i, reply, Stage::Rcpt, true, cls);
   }
 };
 
@@ -62,7 +63,10 @@ asio::awaitable<MessageResult> SmtpClient::send(const OutboundMessage& message) 
   if (state_ == State::Ready) {
     t.plan = plan_transaction(message.envelope, t.recipients, caps_);
     if (t.plan.refusal) {
-      t.decide_open(*t.plan.refusal, Stage::Prepare, false);
+      // poolgate's words, but about what the next hop lacks: the rules read
+      // its enhanced code (5.6.x protocol, 5.3.4 policy).
+      t.decide_open(*t.plan.refusal, Stage::Prepare, false,
+                    classify(Stage::Prepare, *t.plan.refusal));
     } else {
       try {
         if (need_rset_) co_await rset();
@@ -79,10 +83,12 @@ asio::awaitable<MessageResult> SmtpClient::send(const OutboundMessage& message) 
   } else if (state_ == State::Closed && !failure_) {
     failure_ = ConnectionFailure{
         Stage::Connect,
-        make_reply(451, "4.4.2", "connection to " + peer() + " already closed"), false};
+        make_reply(451, "4.4.2", "connection to " + peer() + " already closed"), false,
+        ReplyClass::Other};
   }
   if (failure_)
-    t.decide_open(failure_->reply, failure_->stage, failure_->from_peer, Outcome::TempFail);
+    t.decide_open(failure_->reply, failure_->stage, failure_->from_peer, failure_->reply_class,
+                  Outcome::TempFail);
 
   MessageResult result;
   for (auto& r : t.done) result.recipients.push_back(std::move(*r));
@@ -123,18 +129,18 @@ asio::awaitable<void> SmtpClient::envelope_pipelined(Transaction& t) {
     Reply rcpt =
         co_await read_reply({options_.timeouts.rcpt, Stage::Rcpt, "the reply to RCPT TO"});
     check_closing(rcpt, Stage::Rcpt);
-    if (mail.positive()) t.rcpt_reply(i, rcpt);
+    if (mail.positive()) t.rcpt_reply(i, rcpt, classify(Stage::Rcpt, rcpt));
   }
   Reply data =
       co_await read_reply({options_.timeouts.data_init, Stage::Data, "the reply to DATA"});
   check_closing(data, Stage::Data);
 
-  if (!mail.positive()) t.decide_open(mail, Stage::Mail, true);
+  if (!mail.positive()) t.decide_open(mail, Stage::Mail, true, classify(Stage::Mail, mail));
   if (data.code == 354 && t.any_accepted()) {
     t.data_started = true;
     co_return;
   }
-  if (t.any_accepted()) t.decide_open(data, Stage::Data, true);
+  if (t.any_accepted()) t.decide_open(data, Stage::Data, true, classify(Stage::Data, data));
   if (data.code == 354) co_await abandon_data();
 }
 
@@ -153,7 +159,7 @@ asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
   Reply mail = co_await read_reply(mail_wait);
   check_closing(mail, Stage::Mail);
   if (!mail.positive()) {
-    t.decide_open(mail, Stage::Mail, true);
+    t.decide_open(mail, Stage::Mail, true, classify(Stage::Mail, mail));
     co_return;
   }
   for (size_t i = 0; i < t.recipients.size(); ++i) {
@@ -161,7 +167,7 @@ asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
     co_await write(t.plan.rcpts[i] + "\r\n", wait);
     Reply rcpt = co_await read_reply(wait);
     check_closing(rcpt, Stage::Rcpt);
-    t.rcpt_reply(i, rcpt);
+    t.rcpt_reply(i, rcpt, classify(Stage::Rcpt, rcpt));
   }
   if (!t.any_accepted()) co_return;
   const Wait data_wait{options_.timeouts.data_init, Stage::Data, "the reply to DATA"};
@@ -171,7 +177,7 @@ asio::awaitable<void> SmtpClient::envelope_lockstep(Transaction& t) {
   if (data.code == 354)
     t.data_started = true;
   else
-    t.decide_open(data, Stage::Data, true);
+    t.decide_open(data, Stage::Data, true, classify(Stage::Data, data));
 }
 
 asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source) {
@@ -190,8 +196,10 @@ asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source)
       // Closing without the final dot makes the next hop discard what it got
       // (RFC 5321 4.1.1.4): a truncated message must never be delivered.
       close();
+      // Our own spool, not the next hop: no remote outcome to classify.
       fail(Stage::Content,
-           make_reply(451, "4.3.0", "cannot read the message content: " + *error), false);
+           make_reply(451, "4.3.0", "cannot read the message content: " + *error), false,
+           ReplyClass::None);
     }
     if (chunk.empty()) break;
     while (!chunk.empty()) {
@@ -210,8 +218,9 @@ asio::awaitable<void> SmtpClient::content(Transaction& t, ContentSource& source)
       {options_.timeouts.data_termination, Stage::Content, "the reply to the end of data"});
   need_rset_ = false;  // any final reply ends the transaction (RFC 5321 4.1.1.4)
   check_closing(reply, Stage::Content);
+  ReplyClass cls = classify(Stage::Content, reply);
   for (size_t i = 0; i < t.accepted.size(); ++i)
-    if (t.accepted[i]) t.decide(i, reply, Stage::Content, true);
+    if (t.accepted[i]) t.decide(i, reply, Stage::Content, true, cls);
 }
 
 }  // namespace poolgate

@@ -32,6 +32,11 @@ struct RecipientReport {
   // X-Poolgate; <reply>", since RFC 3464 2.3.6 reserves "smtp" for what a
   // remote SMTP server actually replied.
   bool from_peer = false;
+  // What the reply says about the mail, as the delivery log names it
+  // ("invalid-recipient", reputation/reply_class.h); "" = none. Per recipient
+  // as "X-Poolgate-Reply-Class:" (an RFC 3464 2.4 extension field) and a line
+  // of the human part.
+  std::string reply_class;
   // "dns; mx1.example.net" (or "dns; 203.0.113.25" when only the IP is known),
   // empty = omit. RFC 3464 2.3.5: mta-name-type ";" mta-name, one token; a
   // value that is not of that form is left out rather than sent malformed.

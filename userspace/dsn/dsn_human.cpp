@@ -32,6 +32,8 @@ void add_recipients(std::string& out, const Context& ctx,
     else
       line = said;
     out += "    " + wrap(line, kWidth - 4, "    ");
+    if (class_token(report->reply_class))
+      out += "    Reply class: " + report->reply_class + "\r\n";
     if (action == Action::Delayed && report->will_retry_until_unix > 0)
       out += "    Will retry until " + rfc5322_date(report->will_retry_until_unix) + ".\r\n";
   }

@@ -49,6 +49,8 @@ std::string original_recipient_value(std::string_view orcpt, bool global);
 std::string status_code(const RecipientReport& report);
 // "<code> <enhanced> <text lines joined by spaces>", cleaned.
 std::string reply_text(const Reply& reply, bool utf8);
+// A reply class name fit for a header and the human part (lower case, '-').
+bool class_token(std::string_view value);
 // The part's body: the per-message block, then one block per report, each
 // preceded by an empty line (RFC 3464 2.1).
 std::string delivery_status_body(const Context& ctx, const std::vector<const RecipientReport*>& reports);

@@ -28,6 +28,14 @@ std::string_view action_name(Action action) {
 
 }  // namespace
 
+bool class_token(std::string_view value) {
+  // A class name is lower-case letters and '-'; anything else stays out of a header.
+  if (value.empty()) return false;
+  for (char c : value)
+    if (!((c >= 'a' && c <= 'z') || c == '-')) return false;
+  return true;
+}
+
 std::string address_type_value(std::string_view address, bool global) {
   // RFC 3464 2.3.2: address-type ";" generic-address; rfc822 addresses are
   // ASCII. A non-ASCII (SMTPUTF8) address is of type "utf-8" (RFC 6533 3):
@@ -122,6 +130,8 @@ std::string delivery_status_body(const Context& ctx,
       out += field("Diagnostic-Code",
                    std::string(report->from_peer ? "smtp; " : "X-Poolgate; ") + diagnostic);
     }
+    if (class_token(report->reply_class))
+      out += field("X-Poolgate-Reply-Class", report->reply_class);
     if (report->last_attempt_unix > 0)
       out += field("Last-Attempt-Date", rfc5322_date(report->last_attempt_unix));  // 2.3.7
     // 2.3.9: Will-Retry-Until only with Action: delayed.

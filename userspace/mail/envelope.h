@@ -30,6 +30,9 @@ struct Recipient {
   std::string orcpt;        // ORCPT as given ("rfc822;user@example.com"), xtext-decoded
   RecipientState state = RecipientState::Queued;
   std::string last_reply;   // last SMTP reply or error for this recipient
+  // Its reply class ("invalid-recipient", reputation/reply_class.h); "" for
+  // none (delivered, not yet tried, or poolgate's own decision).
+  std::string last_class;
   uint32_t attempts = 0;
   int64_t next_attempt_unix = 0;  // 0 = as soon as possible
 };

@@ -30,6 +30,7 @@ DeliveryEngine::DeliveryEngine(asio::io_context& io, const Config& config, Spool
       rng_(std::random_device{}()),
       tick_(io) {
   make_pickers();
+  book_.reconfigure(config.reputation);
   for (const auto& [name, value] : spool_.list_meta(kSuspendedDomainMeta))
     suspended_.insert(normalize_domain(name.substr(std::string_view(kSuspendedDomainMeta).size())));
 }
@@ -46,10 +47,15 @@ void DeliveryEngine::reconfigure(const Config& config) {
   config_ = &config;
   retry_ = RetryPolicy::from(config.delivery);
   make_pickers();
+  book_.reconfigure(config.reputation);
   // Destinations keep their per-domain limits until they are next created;
   // a new limit or TLS policy for an existing one is taken over here.
   for (auto& [key, dest] : destinations_) dest->reconfigure(config.delivery);
   kick_all();
+}
+
+void DeliveryEngine::set_reply_rules(std::shared_ptr<const ReplyRules> rules) {
+  if (rules) reply_rules_ = std::move(rules);
 }
 
 const std::string& DeliveryEngine::pool_of(const Envelope& envelope) const {

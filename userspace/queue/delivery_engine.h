@@ -28,6 +28,7 @@
 #include "queue/queue_control.h"
 #include "queue/queued_message.h"
 #include "queue/retry_policy.h"
+#include "reputation/reply_rules.h"
 #include "reputation/source_site_book.h"
 
 #include <boost/asio/io_context.hpp>
@@ -60,6 +61,11 @@ struct EngineStats {
   uint64_t dsns = 0;                                  // DSNs generated
   std::map<std::string, OutcomeCounts> outcomes_by_pool;
   uint64_t held_for_dns = 0;  // messages waiting for their sender domain check
+  // Remote outcomes by (pool, reply class name): each failed recipient of a
+  // transaction, each connection that failed before one, each failed
+  // next-hop lookup (a destination's shared failure counts once, where it
+  // happened, not again per waiting recipient).
+  std::map<std::pair<std::string, std::string>, uint64_t> remote_replies;
 };
 
 // What waits in the queue for one (pool, recipient domain): for metrics and
@@ -103,6 +109,9 @@ class DeliveryEngine : public QueueControl {
   // every generation). Messages of a pool that no longer exists wait
   // (4.3.5, deferred) until it returns.
   void reconfigure(const Config& config);
+  // The reply-class rules for connections opened from now on (the daemon's
+  // generation holds them; the shipped defaults until this is called).
+  void set_reply_rules(std::shared_ptr<const ReplyRules> rules);
   // No new connections; open ones end after their current message.
   void stop();
 
@@ -166,6 +175,7 @@ class DeliveryEngine : public QueueControl {
                         const Attempt& attempt);
   ClientOptions client_options(const Destination& dest, const PoolConfig& pool,
                                const std::string& mx_host) const;
+  void count_reply(const std::string& pool, ReplyClass cls);
 
   // Reputation feedback (engine_reputation.cpp).
   enum class SiteRoom { Free, Full, AllResting };
@@ -217,6 +227,7 @@ class DeliveryEngine : public QueueControl {
   uint32_t connections_ = 0;
   bool stopping_ = false;
   EngineStats counters_;
+  std::shared_ptr<const ReplyRules> reply_rules_ = ReplyRules::defaults();
 };
 
 }  // namespace poolgate

@@ -46,6 +46,7 @@ struct Destination {
   // resolved them.
   std::string site;
   SiteLimits site_limits;
+  bool site_v4 = true, site_v6 = true;  // address families of those next hops
 
   Destination(DestinationKey k, const DeliveryConfig& config);
   // Limits and TLS policy from `config` (its override for key.domain, if any).

@@ -34,6 +34,7 @@ ClientOptions DeliveryEngine::client_options(const Destination& dest, const Pool
   // SNI carries a host name, never an address literal (RFC 6066 3).
   if (!mx_host.empty() && mx_host.front() != '[') options.tls_server_name = mx_host;
   options.bind_source = d.bind_source;
+  options.reply_rules = reply_rules_;
   SmtpTimeouts& t = options.timeouts;
   auto command = std::chrono::seconds(d.command_timeout_s);
   t.connect = std::chrono::seconds(d.connect_timeout_s);
@@ -43,10 +44,16 @@ ClientOptions DeliveryEngine::client_options(const Destination& dest, const Pool
   return options;
 }
 
+void DeliveryEngine::count_reply(const std::string& pool, ReplyClass cls) {
+  if (cls != ReplyClass::None) ++counters_.remote_replies[{pool, std::string(reply_class_name(cls))}];
+}
+
 asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> dest, Job first) {
   const PoolConfig* pool = config_->find_pool(dest->key.pool);
   std::optional<Job> job = std::move(first);
+  bool pushed_back = false;  // waits for a slot at its site: no kick from here
   if (!pool) {
+    // Our configuration, not a remote outcome: no class.
     Reply reply = make_reply(451, "4.3.5", "no pool named " + dest->key.pool);
     fail_destination(*dest, std::move(*job), {0, Outcome::TempFail, reply, Stage::Connect, false},
                      {});
@@ -58,10 +65,15 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
     NextHopPlan plan =
         co_await resolve_next_hops(dns_, dest->key.domain, families, is_local_, rng_);
     if (plan.status != PlanStatus::Ok) {
-      spdlog::info("{}: next hops for {}: {}", job->queue_id, dest->key.domain,
+      spdlog::info("{}: next hops for {}: {} class=dns", job->queue_id, dest->key.domain,
                    log_text(plan.detail));
+      // Whatever DNS said (no such domain, null MX, SERVFAIL, an MX that is
+      // us): the outcome of a lookup, with no reply text to read.
+      count_reply(dest->key.pool, ReplyClass::Dns);
       fail_destination(*dest, std::move(*job),
-                       {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false}, {});
+                       {0, outcome_of(plan.reply), plan.reply, Stage::Connect, false,
+                        ReplyClass::Dns},
+                       {});
       job.reset();
     }
     if (job) {
@@ -72,7 +84,10 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       SiteRef site = site_of(dest->key.domain, hosts, config_->delivery.sites);
       dest->site = site.key;
       dest->site_limits = limits_of(site, config_->delivery);
+      dest->site_v4 = dest->site_v6 = false;
+      for (const NextHop& hop : plan.hops) (hop.address.is_v6() ? dest->site_v6 : dest->site_v4) = true;
     }
+    bool lacked_source = false;
     std::optional<ConnectionFailure> last_failure;
     Attempt last_attempt;
     // Like Postfix's smtp_mx_address_limit: a plan may list 20 addresses, but
@@ -84,20 +99,11 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       int64_t now = std::time(nullptr);
       std::optional<SourceBinding> source = take_source(picker, *dest, hop.address.is_v6(), now);
       if (!source) {
-        // Every address rests at this site: the mail waits, deferred. Else
-        // they are all at their connection limit there: the job goes back
-        // to the front and a closing connection of the site kicks it again.
-        // (A family without addresses never gets here: resolve_next_hops
-        // kept to our families.)
-        if (site_room(*dest, now) == SiteRoom::AllResting) {
-          defer_resting(*dest, std::move(job), now);
-        } else {
-          auto it = messages_.find(job->queue_id);
-          if (it != messages_.end() && it->second.in_flight > 0) --it->second.in_flight;
-          dest->ready.push_front(std::move(*job));
-        }
-        job.reset();
-        break;
+        // No address of this family may connect to the site now (resting, or
+        // at its limit there); a next hop of the other family may do.
+        lacked_source = true;
+        --tried;
+        continue;
       }
       SmtpClient client(io_.get_executor(), *source,
                         asio::ip::tcp::endpoint(hop.address, config_->delivery.port),
@@ -105,9 +111,13 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       if (!co_await client.open()) {
         last_failure = client.failure();
         last_attempt = {hop.host, client.record()};
-        spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x}: {}", job->queue_id,
-                     pool->name, log_text(hop.host), hop.address.to_string(),
-                     source->address.to_string(), source->fwmark,
+        ReplyClass cls = last_failure ? last_failure->reply_class : ReplyClass::Other;
+        // The connection's own outcome, per source address and next hop:
+        // what a blocked address or a rate-limiting site shows first.
+        count_reply(pool->name, cls);
+        spdlog::info("{}: pool={} mx={} relay={} source={} mark={:#x} class={}: {}",
+                     job->queue_id, pool->name, log_text(hop.host), hop.address.to_string(),
+                     source->address.to_string(), source->fwmark, reply_class_name(cls),
                      last_failure ? log_text(last_failure->reply.str()) : "failed");
         // A block at connect, greeting or EHLO is about this source address:
         // the same next hop is tried again from another one.
@@ -124,6 +134,23 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       co_await client.quit();
       release_source(*source, dest->site);
     }
+    if (job && lacked_source) {
+      int64_t now = std::time(nullptr);
+      if (site_room(*dest, now) == SiteRoom::AllResting) {
+        // Every address rests at this site: the mail waits, deferred, until
+        // the first rest ends; never another pool, never a bounce.
+        defer_resting(*dest, std::move(job), now);
+        job.reset();
+      } else if (!last_failure) {
+        // All at their connection limit there: the job goes back to the
+        // front, and a connection of the site closing kicks it again.
+        auto it = messages_.find(job->queue_id);
+        if (it != messages_.end() && it->second.in_flight > 0) --it->second.in_flight;
+        dest->ready.push_front(std::move(*job));
+        job.reset();
+        pushed_back = true;
+      }
+    }
     if (job) {
       // No next hop took a connection: the destination is down for now, so
       // everything ready for it waits (as Postfix marks a dead destination)
@@ -134,17 +161,20 @@ asio::awaitable<void> DeliveryEngine::connection(std::shared_ptr<Destination> de
       // from another address or reach another MX.
       RecipientResult result{0, Outcome::TempFail,
                              make_reply(451, "4.4.4", "no usable next hop for " + dest->key.domain),
-                             Stage::Connect, false};
+                             Stage::Connect, false, ReplyClass::Other};
       if (last_failure)
         result = {0, Outcome::TempFail, last_failure->reply, last_failure->stage,
-                  last_failure->from_peer};
+                  last_failure->from_peer, last_failure->reply_class};
       fail_destination(*dest, std::move(*job), result, last_attempt);
     }
   }
   --dest->active;
   bool was_full = connections_-- >= config_->delivery.max_concurrent_connections;
+  // A job put back for want of a slot at its site is kicked by the next
+  // connection there to close (release_source), or by the ticker's safety
+  // net: never again from here, which could spin.
   if (was_full) kick_all();
-  else kick(*dest);
+  else if (!pushed_back) kick(*dest);
 }
 
 asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient& client,
@@ -173,6 +203,7 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
       // co_await expression twice.
       OutboundMessage outbound{message.envelope, content, job.recipients};
       MessageResult result = co_await client.send(outbound);
+      for (const RecipientResult& r : result.recipients) count_reply(dest.key.pool, r.reply_class);
       // A block at MAIL, RCPT, DATA or the final reply rests this source at
       // the site: its recipients go again at once, from another address.
       bool resting = false;

@@ -44,6 +44,7 @@ RecipientReport report(size_t index, Action action, const RecipientResult& resul
   r.action = action;
   r.reply = result.reply;
   r.from_peer = result.from_peer;
+  r.reply_class = std::string(reply_class_name(result.reply_class));
   r.remote_mta = result.from_peer ? mta : "";
   r.last_attempt_unix = now;
   return r;
@@ -90,6 +91,8 @@ void DeliveryEngine::record(const Job& job, const std::vector<RecipientResult>& 
                  log_line(attempt.record, recipient.address, result));
     ++recipient.attempts;
     recipient.last_reply = result.reply.str();
+    // Expiry below keeps it: the class of the last attempt is why it failed.
+    recipient.last_class = std::string(reply_class_name(result.reply_class));
     changed.push_back(result.recipient);
     if (result.outcome == Outcome::TempFail && retry_.expired(envelope.received_unix, now)) {
       // poolgate gives up, so the reply is its own (the DSN says X-Poolgate,
@@ -187,7 +190,7 @@ asio::awaitable<void> DeliveryEngine::send_dsn(const Envelope& original, const s
   Envelope envelope = notice->envelope;
   envelope.size = notice->content.size();
   CommitResult result =
-      co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content),
+      co_await commit_to_spool(spool_, notice->envelope, std::move(notice->content), {},
                                CommitKind::Generated);
   if (result.error) {
     spdlog::error("{}: could not queue the DSN to <{}>: {}", original.queue_id,

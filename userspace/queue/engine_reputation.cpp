@@ -21,6 +21,8 @@ DeliveryEngine::SiteRoom DeliveryEngine::site_room(const Destination& dest, int6
   if (picker == pickers_.end()) return SiteRoom::Free;  // fails with 4.3.5 in connection()
   bool any_awake = false;
   for (const SourceBinding& source : picker->second->sources()) {
+    // Only addresses that can reach the site's next hops count.
+    if (!(source.address.is_v6() ? dest.site_v6 : dest.site_v4)) continue;
     std::string address = source.address.to_string();
     if (book_.suspended(address, dest.site, now)) continue;
     any_awake = true;
@@ -58,6 +60,7 @@ void DeliveryEngine::defer_resting(Destination& dest, std::optional<Job> first, 
   auto picker = pickers_.find(dest.key.pool);
   if (picker != pickers_.end())
     for (const SourceBinding& source : picker->second->sources()) {
+      if (!(source.address.is_v6() ? dest.site_v6 : dest.site_v4)) continue;
       std::string address = source.address.to_string();
       int64_t end = book_.suspended_until(address, dest.site);
       if (end > now && (until == 0 || end < until)) until = end;

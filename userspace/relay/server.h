@@ -24,6 +24,8 @@ class RelayServer {
   // idle ones 421; io_context::run returns once the last session has ended.
   void drain();
   size_t open_sessions() const { return sessions_.size(); }
+  // DATA in memory across sessions, and the 452s it caused (metrics).
+  const DataBudget& data_budget() const { return context_.data_budget; }
   // Where it listens (port 0 in the config: the port the kernel chose).
   std::vector<asio::ip::tcp::endpoint> local_endpoints() const;
   // Where accepted messages go once durable (the delivery engine).

@@ -5,10 +5,12 @@
 #include "common/log_text.h"
 
 #include "smtp/data_reader.h"
+#include "spool/errors.h"
 #include "smtp/ehlo.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -45,6 +47,13 @@ bool client_allowed(const RelayConfig& config, const asio::ip::address& client) 
   for (const Network& network : config.client_networks)
     if (network.contains(client)) return true;
   return false;
+}
+
+Reply spool_failure_reply(std::error_code error) {
+  // Space (spool/space_guard.h): RFC 3463 X.3.1 "mail system full", the
+  // sending MTA keeps the message and retries; anything else is a write error.
+  if (error == make_error_code(SpoolErrc::no_space)) return replies::insufficient_storage();
+  return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
 }
 
 Reply refused_greeting(const asio::ip::address& client) {
@@ -202,14 +211,25 @@ asio::awaitable<void> SmtpSession::run() {
   channel_.close();
 }
 
+MessageBufferLimits SmtpSession::data_limits() const {
+  return {config_.stream_threshold_bytes, config_.max_data_in_flight_bytes,
+          context_.spool->chunk_bytes()};
+}
+
 asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   co_await reply(replies::start_data());
   const RelayConfig& config = config_;
   DataReaderOptions options;
   options.max_size = config.max_message_size;
   options.bare_newline = config.bare_newline;
-  std::string content;
-  DataReader reader(options, content);
+  // The head stays in memory, the rest goes to the spool as it arrives
+  // (message_buffer.h); the queue id is taken now, for the staged chunks.
+  // (The co_await in its own statement: GCC 12 mishandles temporaries that
+  // share a full-expression with one, chunk_stager.cpp.)
+  auto executor = co_await asio::this_coro::executor;
+  MessageBuffer buffer(*context_.spool, executor, context_.data_budget, data_limits(),
+                       context_.spool->new_queue_id());
+  DataReader reader(options, [&buffer](std::string_view bytes) { buffer.append(bytes); });
   // data_timeout_s bounds the whole DATA phase, from 354 to the final dot: a
   // deadline restarted on every read would let one byte a second hold the
   // session (and its slot) forever.
@@ -217,18 +237,23 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   for (;;) {
     size_t used = reader.feed(in_);
     in_.erase(0, used);
+    // A message already rejected keeps nothing while the reader goes on to
+    // the real end of data.
+    if (reader.errors() && !buffer.dropped()) buffer.drop();
+    co_await buffer.flush();  // waits for the spool before reading more
     if (reader.done()) break;
     if (!co_await fill()) {
       bool timed_out = channel_.timed_out();
       spdlog::warn("{}: {} in DATA after {} bytes; nothing queued", tag(),
                    timed_out ? "timeout" : "connection lost", reader.size());
       if (timed_out) co_await reply(replies::timeout());
-      co_return Next::Close;
+      co_return Next::Close;  // the buffer discards what it staged
     }
   }
   // Classifying and committing get their own time, as the reply to the dot
   // does on the client's side (RFC 5321 4.5.3.2.6).
   channel_.set_deadline(std::chrono::seconds(config.data_timeout_s));
+  co_await buffer.finish();
   Transaction transaction = std::move(*transaction_);
   transaction_.reset();
   if (auto error = data_error_reply(reader.error())) {
@@ -237,8 +262,24 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
     co_await reply(*error);
     co_return Next::Continue;
   }
+  if (buffer.over_budget()) {
+    context_.data_budget.count_refusal();
+    Reply refusal = replies::insufficient_storage();
+    spdlog::warn("{}: message refused: {}: DATA held in memory by all sessions reached "
+                 "relay.max_data_in_flight_bytes ({}) (from=<{}> size={})",
+                 tag(), refusal.str(), config.max_data_in_flight_bytes,
+                 log_text(transaction.sender), reader.size());
+    co_await reply(refusal);
+    co_return Next::Continue;
+  }
+  if (buffer.error()) {
+    spdlog::error("{}: spool write failed while receiving: {}; message not accepted", tag(),
+                  buffer.error().message());
+    co_await reply(spool_failure_reply(buffer.error()));
+    co_return Next::Continue;
+  }
   transaction_ = std::move(transaction);  // accept_message reads it
-  Reply result = co_await accept_message(std::move(content));
+  Reply result = co_await accept_message(buffer);
   transaction_.reset();
   co_await reply(result);
   co_return Next::Continue;

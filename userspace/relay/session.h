@@ -13,6 +13,8 @@
 #include "mail/envelope.h"
 #include "net/channel.h"
 #include "relay/connection_limits.h"
+#include "relay/data_budget.h"
+#include "relay/message_buffer.h"
 #include "smtp/command_parser.h"
 #include "smtp/line_reader.h"
 #include "smtp/reply.h"
@@ -41,10 +43,16 @@ struct RelayContext {
   std::function<void(Envelope)> on_queued;
   // Decides each message's pool before the 250; null: unclassified.
   Classifier* classifier = nullptr;
+  // DATA bytes every session holds in memory (relay.max_data_in_flight_bytes).
+  DataBudget data_budget;
 };
 
 // True when `client` may relay (relay.client_networks).
 bool client_allowed(const RelayConfig& config, const asio::ip::address& client);
+
+// The reply to a message the spool could not store: 452 4.3.1 when it is low
+// on space, else 451 4.3.0.
+Reply spool_failure_reply(std::error_code error);
 
 // The reply a client outside client_networks is greeted with.
 Reply refused_greeting(const asio::ip::address& client);
@@ -84,7 +92,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   Reply on_rcpt(const Command& command);
   asio::awaitable<Next> on_data();
   asio::awaitable<Next> on_starttls();
-  asio::awaitable<Reply> accept_message(std::string content);
+  // The message after its end of data: its head in memory, the rest staged.
+  asio::awaitable<Reply> accept_message(MessageBuffer& buffer);
+  // The memory rules of this session's generation (message_buffer.h).
+  MessageBufferLimits data_limits() const;
   // Runs the classifier; a reply when the message is refused (4xx/5xx), else
   // the envelope carries the decision (and the message its trace header).
   asio::awaitable<std::optional<Reply>> classify_message(Envelope& envelope,

@@ -5,7 +5,6 @@
 
 #include "common/log_text.h"
 #include "classify/classifier.h"  // NOLINT: after session.h, which it completes
-#include "spool/errors.h"
 #include "spool/spool_commit.h"
 #include "smtp/ehlo.h"
 
@@ -95,6 +94,19 @@ Reply SmtpSession::on_mail(const Command& command) {
   // than after the client has sent the whole message.
   if (context_.spool && !context_.spool->health().accepting)
     return replies::insufficient_storage();
+  // RFC 1870 6.1 again: a size whose memory (head and streaming chunks, not
+  // the whole message) does not fit what the other sessions leave of
+  // relay.max_data_in_flight_bytes is refused now, not after the data.
+  if (params.size) {
+    uint64_t need = memory_for_message(*params.size, data_limits());
+    uint64_t left = context_.data_budget.left(config_.max_data_in_flight_bytes);
+    if (need > left) {
+      context_.data_budget.count_refusal();
+      spdlog::warn("{}: MAIL refused: 452 4.3.1: SIZE={} needs {} bytes in memory, {} left of "
+                   "relay.max_data_in_flight_bytes", tag(), *params.size, need, left);
+      return replies::insufficient_storage();
+    }
+  }
   transaction_ = Transaction{command.path, params, {}};
   return replies::sender_ok();
 }
@@ -154,10 +166,10 @@ asio::awaitable<std::optional<Reply>> SmtpSession::classify_message(Envelope& en
   co_return std::nullopt;
 }
 
-asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
+asio::awaitable<Reply> SmtpSession::accept_message(MessageBuffer& buffer) {
   Transaction& transaction = *transaction_;
   Envelope envelope;
-  envelope.queue_id = context_.spool->new_queue_id();
+  envelope.queue_id = buffer.queue_id();
   envelope.sender = transaction.sender;
   envelope.recipients = std::move(transaction.recipients);
   envelope.ret = transaction.params.ret;
@@ -170,14 +182,17 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
   envelope.tls_cipher = channel_.tls_description();
   envelope.received_unix = std::time(nullptr);
 
-  std::string message = received_header(envelope, config_.hostname, esmtp_);
-  message.reserve(message.size() + content.size());
-  message += content;
-  content = std::string();  // free the copy before the commit waits
+  // The head (the whole message unless it was streamed) gets the headers in
+  // front, usually in place: the buffer reserves room for them.
+  std::string& message = buffer.head();
+  message.insert(0, received_header(envelope, config_.hostname, esmtp_));
+  StagedContent staged = buffer.staged();
+  // The classifier reads the head; the size tells the scanner what it did not see.
+  envelope.size = message.size() + staged.bytes;
 
   if (context_.classifier) {
     std::optional<Reply> refusal = co_await classify_message(envelope, message);
-    if (refusal) co_return *refusal;
+    if (refusal) co_return *refusal;  // the buffer discards the staged chunks
   }
 
   std::string sender = envelope.sender;
@@ -186,17 +201,17 @@ asio::awaitable<Reply> SmtpSession::accept_message(std::string content) {
   std::optional<Envelope> queued;
   if (context_.on_queued) {
     queued = envelope;
-    queued->size = message.size();
+    queued->size = message.size() + staged.bytes;
   }
+  // Its bytes stay counted in the budget until the buffer goes, after the commit.
   CommitResult result = co_await commit_to_spool(*context_.spool, std::move(envelope),
-                                                 std::move(message));
+                                                 std::move(message), staged);
   if (result.error) {
     spdlog::error("{}: spool commit failed: {}; message not accepted", tag(),
                   result.error.message());
-    if (result.error == make_error_code(SpoolErrc::no_space))
-      co_return replies::insufficient_storage();
-    co_return make_reply(451, "4.3.0", "Error: queue file write error, try again later");
+    co_return spool_failure_reply(result.error);
   }
+  buffer.committed();
   spdlog::info("{}: accepted from=<{}> nrcpt={} client={} helo={}", result.queue_id,
                log_text(sender), recipients, channel_.remote_address().to_string(),
                log_text(helo_));

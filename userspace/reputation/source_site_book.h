@@ -29,13 +29,6 @@
 
 namespace poolgate {
 
-// [reputation]: how long a block rests an address, how fast backing off ends.
-struct ReputationSettings {
-  uint32_t block_suspend_s = 3600;
-  uint32_t block_suspend_max_s = 86400;
-  uint32_t rate_limit_quiet_s = 300;
-};
-
 // One (source, site) as views and metrics show it.
 struct SourceSiteView {
   std::string source;
@@ -57,8 +50,9 @@ class SourceSiteBook {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
 
-  explicit SourceSiteBook(ReputationSettings settings = {}) : settings_(settings) {}
-  void reconfigure(ReputationSettings settings) { settings_ = settings; }
+  // [reputation]: how long a block rests an address, how fast backing off ends.
+  explicit SourceSiteBook(const ReputationConfig& settings = {}) : settings_(settings) {}
+  void reconfigure(const ReputationConfig& settings) { settings_ = settings; }
 
   bool suspended(const std::string& source, const std::string& site, int64_t now) const;
   // Rests `source` for `site`; returns the end of the rest (unix seconds). A
@@ -123,7 +117,7 @@ class SourceSiteBook {
   static uint32_t connection_limit(const State& s);
   static double rate(const State& s);
 
-  ReputationSettings settings_;
+  ReputationConfig settings_;  // a copy: a reload's config may go before we do
   std::map<Key, State> states_;
 };
 

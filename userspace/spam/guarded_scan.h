@@ -20,13 +20,16 @@
 namespace poolgate {
 
 // `exchange(std::string_view part)` returns awaitable<SpamVerdict>: the
-// scanner's own protocol over the part it may send.
+// scanner's own protocol over the part it may send. `whole_size`: the
+// message's size (Envelope::size) when `content` may be only its head, as
+// limit_scan() takes it.
 template <class Exchange>
 boost::asio::awaitable<SpamVerdict> guarded_scan(const char* scanner,
                                                            std::string_view content,
                                                            uint64_t max_scan_bytes,
+                                                           uint64_t whole_size,
                                                            Exchange exchange) {
-  ScanPart part = limit_scan(content, max_scan_bytes);
+  ScanPart part = limit_scan(content, max_scan_bytes, whole_size);
   SpamVerdict verdict;
   std::string error;
   try {

@@ -30,7 +30,7 @@ RspamdScanner::RspamdScanner(asio::any_io_executor executor, SpamConfig config)
 
 asio::awaitable<SpamVerdict> RspamdScanner::scan(const Envelope& envelope,
                                                  std::string_view content) {
-  co_return co_await guarded_scan("rspamd", content, config_.max_scan_bytes,
+  co_return co_await guarded_scan("rspamd", content, config_.max_scan_bytes, envelope.size,
                                   [this, &envelope](std::string_view part) {
                                     return exchange(envelope, part);
                                   });

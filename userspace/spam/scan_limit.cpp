@@ -1,5 +1,7 @@
 #include "spam/scan_limit.h"
 
+#include <algorithm>
+
 namespace poolgate {
 
 std::string ScanPart::note() const {
@@ -8,8 +10,9 @@ std::string ScanPart::note() const {
          std::to_string(original_size) + " bytes";
 }
 
-ScanPart limit_scan(std::string_view content, uint64_t max_bytes) {
-  ScanPart part{content, false, content.size()};
+ScanPart limit_scan(std::string_view content, uint64_t max_bytes, uint64_t whole_size) {
+  ScanPart part{content, whole_size > content.size(),
+                std::max<uint64_t>(whole_size, content.size())};
   if (max_bytes == 0 || content.size() <= max_bytes) return part;
   std::string_view head = content.substr(0, max_bytes);
   // RFC 5322 lines are at most 1000 bytes, so a line end is that close unless

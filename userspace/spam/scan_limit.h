@@ -20,7 +20,10 @@ struct ScanPart {
 
 // Cuts `content` to at most `max_bytes`, at the end of the last whole line
 // inside the limit when there is one (a scanner should not see half a line).
-// max_bytes 0 means no limit.
-ScanPart limit_scan(std::string_view content, uint64_t max_bytes);
+// max_bytes 0 means no limit. `whole_size`: the message's size when `content`
+// is only its head (the relay keeps relay.stream_threshold_bytes, at least
+// max_scan_bytes, in memory and streams the rest to the spool), so the note
+// names the real size; 0 = `content` is the whole message.
+ScanPart limit_scan(std::string_view content, uint64_t max_bytes, uint64_t whole_size = 0);
 
 }  // namespace poolgate

@@ -26,8 +26,9 @@ constexpr size_t kMaxReply = 64 * 1024;
 SpamdScanner::SpamdScanner(asio::any_io_executor executor, SpamConfig config)
     : executor_(std::move(executor)), config_(std::move(config)) {}
 
-asio::awaitable<SpamVerdict> SpamdScanner::scan(const Envelope&, std::string_view content) {
-  co_return co_await guarded_scan("spamd", content, config_.max_scan_bytes,
+asio::awaitable<SpamVerdict> SpamdScanner::scan(const Envelope& envelope,
+                                                std::string_view content) {
+  co_return co_await guarded_scan("spamd", content, config_.max_scan_bytes, envelope.size,
                                   [this](std::string_view part) { return exchange(part); });
 }
 

@@ -23,6 +23,10 @@ size_t op_bytes(const SpoolOp& op) {
     return content.size() + content.size() / 128 +
            kRecordOverhead * (2 + commit->envelope.recipients.size());
   }
+  if (const auto* chunk = std::get_if<StageChunkOp>(&op))
+    return chunk->bytes.size() + kRecordOverhead;
+  if (const auto* discard = std::get_if<DiscardStagedOp>(&op))
+    return kRecordOverhead * (1 + discard->chunks);
   return kRecordOverhead;
 }
 
@@ -37,6 +41,8 @@ std::error_code BatchBuilder::stage(SpoolOp& op) {
   } else {
     batch_.PopSavePoint();
     ++staged_;
+    if (!std::holds_alternative<StageChunkOp>(op) && !std::holds_alternative<DiscardStagedOp>(op))
+      needs_sync_ = true;
   }
   return ec;
 }
@@ -51,18 +57,26 @@ std::error_code BatchBuilder::stage_op(CommitOp& op) {
     if (recipient_count(id, ec) || removed_.contains(id)) return SpoolErrc::duplicate_id;
     if (ec) return ec;
   }
-  e.size = op.content.size();
-  uint32_t chunks = static_cast<uint32_t>((e.size + chunk_bytes_ - 1) / chunk_bytes_);
+  // A streamed message: the head is chunk 0, the staged chunks follow it.
+  bool streamed = op.staged.chunks > 0;
+  e.size = op.content.size() + op.staged.bytes;
+  uint32_t chunks = streamed ? 1 + op.staged.chunks
+                             : static_cast<uint32_t>((e.size + chunk_bytes_ - 1) / chunk_bytes_);
   batch_.Put(db_.envelopes(), id, encode_envelope(e, chunks));
   for (uint32_t i = 0; i < e.recipients.size(); ++i)
     batch_.Put(db_.recipients(), spool_keys::indexed(id, i),
                encode_status(RecipientStatus::of(e.recipients[i])));
   // Slices into the caller's buffer: the batch's copy is the only one.
-  for (uint32_t c = 0; c < chunks; ++c) {
-    size_t offset = size_t{c} * chunk_bytes_;
-    size_t length = std::min<size_t>(chunk_bytes_, e.size - offset);
-    batch_.Put(db_.content(), spool_keys::indexed(id, c),
-               rocksdb::Slice(op.content.data() + offset, length));
+  if (streamed) {
+    batch_.Put(db_.content(), spool_keys::indexed(id, 0), op.content);
+    batch_.Delete(db_.meta(), spool_keys::staging_marker(id));
+  } else {
+    for (uint32_t c = 0; c < chunks; ++c) {
+      size_t offset = size_t{c} * chunk_bytes_;
+      size_t length = std::min<size_t>(chunk_bytes_, e.size - offset);
+      batch_.Put(db_.content(), spool_keys::indexed(id, c),
+                 rocksdb::Slice(op.content.data() + offset, length));
+    }
   }
   std::string().swap(op.content);  // copied into the batch: free it now
   added_[id] = {static_cast<uint32_t>(e.recipients.size()), chunks};
@@ -138,6 +152,32 @@ std::error_code BatchBuilder::stage_op(ReclassifyOp& op) {
   } catch (const RecordError&) {
     return SpoolErrc::corrupt;
   }
+  return {};
+}
+
+// Staging and discarding never touch a message that has an envelope: a
+// committed message's chunks change only with the message (RemoveOp).
+std::error_code BatchBuilder::stage_op(StageChunkOp& op) {
+  if (!QueueIdGenerator::micros_of(op.queue_id) || op.index == 0)
+    return SpoolErrc::invalid_argument;
+  std::error_code ec;
+  if (recipient_count(op.queue_id, ec) || removed_.contains(op.queue_id))
+    return SpoolErrc::duplicate_id;
+  if (ec) return ec;
+  if (op.index == 1) batch_.Put(db_.meta(), spool_keys::staging_marker(op.queue_id), "");
+  batch_.Put(db_.content(), spool_keys::indexed(op.queue_id, op.index), op.bytes);
+  std::string().swap(op.bytes);  // copied into the batch: free it now
+  return {};
+}
+
+std::error_code BatchBuilder::stage_op(DiscardStagedOp& op) {
+  if (!QueueIdGenerator::micros_of(op.queue_id)) return SpoolErrc::invalid_argument;
+  std::error_code ec;
+  if (recipient_count(op.queue_id, ec)) return SpoolErrc::invalid_argument;
+  if (ec) return ec;
+  for (uint32_t c = 1; c <= op.chunks; ++c)
+    batch_.Delete(db_.content(), spool_keys::indexed(op.queue_id, c));
+  batch_.Delete(db_.meta(), spool_keys::staging_marker(op.queue_id));
   return {};
 }
 

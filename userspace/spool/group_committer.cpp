@@ -17,9 +17,19 @@ using namespace std::chrono_literals;
 // free space without waiting for a request.
 constexpr auto kRecheck = 1s;
 
+// A client's message, or a chunk of one still arriving (a large DATA streams
+// to the spool): refused first when space runs low.
 bool is_client_mail(const SpoolOp& op) {
+  if (std::holds_alternative<StageChunkOp>(op)) return true;
   const auto* commit = std::get_if<CommitOp>(&op);
   return commit && commit->client_mail;
+}
+
+// What the refusal counter counts: one per message, so its first chunk or its
+// commit, not every chunk of it.
+bool counts_as_message(const SpoolOp& op) {
+  if (const auto* chunk = std::get_if<StageChunkOp>(&op)) return chunk->index == 1;
+  return std::holds_alternative<CommitOp>(op);
 }
 
 std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
@@ -111,7 +121,7 @@ void GroupCommitter::admit(const std::vector<PendingWrite>& writes,
     bool mail_op = is_client_mail(writes[i].op);
     if ((mail_op && !mail_fits) || !rest_fits) {
       results[i] = SpoolErrc::no_space;
-      if (mail_op) ++refused_for_space_;
+      if (mail_op && counts_as_message(writes[i].op)) ++refused_for_space_;
     }
   }
 }
@@ -125,11 +135,19 @@ void GroupCommitter::write_batch(std::vector<PendingWrite>& writes, size_t bytes
 
   if (builder.staged() > 0) {
     rocksdb::WriteOptions options;
-    options.sync = true;  // fdatasync of the WAL before Write returns
+    // fdatasync of the WAL before Write returns, for every batch that carries
+    // something a caller will acknowledge. A batch of only staged chunks
+    // (batch_builder.h) goes to the WAL unsynced: the commit that later adopts
+    // those chunks is a synced write, and RocksDB's synced write syncs every
+    // live WAL file up to that point (DBImpl::WriteToWAL syncs all of logs_,
+    // older files too), so the chunks are durable before the 250, in the
+    // order the WAL holds them. Before that commit a crash may lose them, and
+    // then nothing refers to them.
+    options.sync = builder.needs_sync();
     rocksdb::Status status = db_.db().Write(options, &builder.finish());
     std::error_code written = to_error_code(status);
     if (status.ok()) {
-      syncs_.fetch_add(1);
+      if (options.sync) syncs_.fetch_add(1);
       requests_.fetch_add(builder.staged());
       messages_.fetch_add(builder.messages());
       largest_.store(std::max<uint64_t>(largest_.load(), builder.staged()));

@@ -34,8 +34,8 @@ namespace poolgate {
 class SpoolDb;
 
 struct SpoolStats {
-  uint64_t syncs = 0;     // synced batch writes
-  uint64_t requests = 0;  // requests written (commits, updates, removes, meta)
+  uint64_t syncs = 0;     // synced batch writes (a batch of staged chunks only is not synced)
+  uint64_t requests = 0;  // requests written (commits, updates, removes, meta, staged chunks)
   uint64_t messages = 0;  // of which commits
   uint64_t failed = 0;    // requests completed with an error
   uint64_t largest_batch = 0;

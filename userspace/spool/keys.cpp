@@ -10,6 +10,10 @@ std::string indexed(std::string_view queue_id, uint32_t index) {
   return key;
 }
 
+std::string staging_marker(std::string_view queue_id) {
+  return std::string(kStagingMetaPrefix) + std::string(queue_id);
+}
+
 bool split_indexed(std::string_view key, std::string_view& queue_id, uint32_t& index) {
   if (key.size() != kQueueIdLength + 4) return false;
   queue_id = key.substr(0, kQueueIdLength);

@@ -5,6 +5,9 @@
 //   recipients   <queue id><index, u32 BE>     recipient status (records.h)
 //   meta         <name>                        named records (spool/..., reserved)
 //
+// A message streamed in while it arrives has content chunks (1..n) before it
+// has an envelope, marked by a spool/staging/<queue id> meta record.
+//
 // Queue ids have a fixed length and sort by arrival, so a message's chunks and
 // recipients are contiguous and in order, and iterating `envelopes` walks the
 // queue oldest first. Separate families keep the small, hot envelope and status
@@ -27,6 +30,13 @@ inline constexpr const char* kMeta = "meta";
 inline constexpr std::string_view kReservedMetaPrefix = "spool/";
 inline constexpr const char* kFormatMeta = "spool/format";
 inline constexpr const char* kQueueIdFloorMeta = "spool/queue_id_floor";
+// spool/staging/<queue id>: the message has staged content chunks and no
+// envelope yet (Spool::stage_chunk_async). Written with its first chunk,
+// erased by the commit that adopts them or the discard that drops them, each in
+// the same atomic batch; so a chunk without an envelope always has one, and
+// open() finds a crash's leftovers without reading every message's content.
+inline constexpr std::string_view kStagingMetaPrefix = "spool/staging/";
+std::string staging_marker(std::string_view queue_id);
 
 // <queue id><index as 4 bytes big-endian>: chunk or recipient number `index`.
 std::string indexed(std::string_view queue_id, uint32_t index);

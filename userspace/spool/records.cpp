@@ -31,7 +31,14 @@ enum EnvelopeTag : uint32_t {
 
 enum RecipientTag : uint32_t { kAddress = 1, kNotify = 2, kOrcpt = 3 };
 
-enum StatusTag : uint32_t { kState = 1, kLastReply = 2, kAttempts = 3, kNextAttempt = 4 };
+// kLastClass came later: older records lack it (no class), older readers skip it.
+enum StatusTag : uint32_t {
+  kState = 1,
+  kLastReply = 2,
+  kAttempts = 3,
+  kNextAttempt = 4,
+  kLastClass = 5,
+};
 
 // Helpers that leave defaults out, which keeps records small and makes a new
 // field's absence in old records mean "default".
@@ -129,6 +136,7 @@ std::string encode_status(const RecipientStatus& s) {
   put(w, kLastReply, s.last_reply);
   put(w, kAttempts, s.attempts);
   put_signed(w, kNextAttempt, s.next_attempt_unix);
+  put(w, kLastClass, s.last_class);
   return w.take();
 }
 
@@ -145,6 +153,7 @@ RecipientStatus decode_status(std::string_view record) {
       case kLastReply: s.last_reply = v; break;
       case kAttempts: s.attempts = static_cast<uint32_t>(r.as_enum(v, UINT32_MAX)); break;
       case kNextAttempt: s.next_attempt_unix = r.as_sint(v); break;
+      case kLastClass: s.last_class = v; break;
       default: break;
     }
   }

@@ -4,7 +4,7 @@
 //                     the recipients' delivery state, plus the content's chunk
 //                     count; written once, at commit
 //   recipient status  one per recipient: state, attempts, next attempt, last
-//                     reply; rewritten on every delivery attempt, so updating one
+//                     reply and its class; rewritten on every delivery attempt, so updating one
 //                     recipient never rewrites the envelope or its neighbours
 #pragma once
 
@@ -22,15 +22,17 @@ struct RecipientStatus {
   std::string last_reply;
   uint32_t attempts = 0;
   int64_t next_attempt_unix = 0;
+  std::string last_class;
 
   static RecipientStatus of(const Recipient& r) {
-    return {r.state, r.last_reply, r.attempts, r.next_attempt_unix};
+    return {r.state, r.last_reply, r.attempts, r.next_attempt_unix, r.last_class};
   }
   void apply_to(Recipient& r) const {
     r.state = state;
     r.last_reply = last_reply;
     r.attempts = attempts;
     r.next_attempt_unix = next_attempt_unix;
+    r.last_class = last_class;
   }
   bool operator==(const RecipientStatus&) const = default;
 };

@@ -2,8 +2,10 @@
 
 #include "spool/errors.h"
 #include "spool/keys.h"
+#include "spool/orphan_chunks.h"
 
 #include <rocksdb/db.h>
+#include <spdlog/spdlog.h>
 
 #include <future>
 #include <stdexcept>
@@ -35,6 +37,11 @@ uint64_t queue_id_floor(const SpoolDb& db) {
 
 std::unique_ptr<Spool> Spool::open(const std::string& path, SpoolOptions options) {
   auto db = SpoolDb::open_read_write(path);
+  OrphanChunks orphans = remove_orphan_chunks(*db);
+  if (orphans.messages > 0)
+    spdlog::warn("spool {}: removed {} content chunks of {} messages whose DATA was cut off "
+                 "(never committed, nothing acknowledged)", path, orphans.chunks,
+                 orphans.messages);
   uint64_t floor = queue_id_floor(*db);
   return std::unique_ptr<Spool>(new Spool(std::move(db), options, floor));
 }
@@ -46,9 +53,9 @@ std::unique_ptr<ReadOnlySpool> Spool::open_read_only(const std::string& path) {
 Spool::Spool(std::unique_ptr<SpoolDb> db, const SpoolOptions& options, uint64_t id_floor)
     : SpoolView(std::move(db)),
       ids_(id_floor),
+      chunk_bytes_(std::max<uint32_t>(options.chunk_bytes, 1)),
       committer_(this->db(), {options.max_batch_bytes, options.max_batch_requests,
-                              std::max<uint32_t>(options.chunk_bytes, 1), options.min_free_bytes,
-                              options.reserve_bytes}) {}
+                              chunk_bytes_, options.min_free_bytes, options.reserve_bytes}) {}
 
 Spool::~Spool() { close(); }
 
@@ -62,6 +69,30 @@ void Spool::commit_async(Envelope envelope, std::string content, CommitCallback 
          [id = std::move(id), done = std::move(done)](std::error_code ec) {
            done(ec, ec ? std::string() : id);
          });
+}
+
+void Spool::stage_chunk_async(std::string queue_id, uint32_t index, std::string bytes,
+                              DoneCallback done) {
+  submit(StageChunkOp{std::move(queue_id), index, std::move(bytes)}, std::move(done));
+}
+
+void Spool::commit_staged_async(Envelope envelope, std::string head, StagedContent staged,
+                                CommitCallback done) {
+  std::string id = envelope.queue_id;
+  submit(CommitOp{std::move(envelope), std::move(head), true, true, staged},
+         [id = std::move(id), done = std::move(done)](std::error_code ec) {
+           done(ec, ec ? std::string() : id);
+         });
+}
+
+std::string Spool::commit_staged(Envelope envelope, std::string head, StagedContent staged) {
+  std::string id = envelope.queue_id;
+  submit_and_wait(CommitOp{std::move(envelope), std::move(head), true, true, staged}, "commit " + id);
+  return id;
+}
+
+void Spool::discard_staged_async(std::string queue_id, uint32_t chunks, DoneCallback done) {
+  submit(DiscardStagedOp{std::move(queue_id), chunks}, std::move(done));
 }
 
 void Spool::update_recipient_async(std::string queue_id, uint32_t index, RecipientStatus status,

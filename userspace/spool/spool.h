@@ -52,7 +52,9 @@ class Spool : public SpoolView {
   using DoneCallback = std::function<void(std::error_code)>;
 
   // Creates the directory and database if needed. Throws OperatorError when
-  // the spool is in use, corrupt, not a spool, or not accessible.
+  // the spool is in use, corrupt, not a spool, or not accessible. Removes
+  // content chunks that have no envelope: chunks staged for a message whose
+  // DATA a crash interrupted (see stage_chunk_async).
   static std::unique_ptr<Spool> open(const std::string& path, SpoolOptions options = {});
 
   // For the CLI beside a running daemon (spool_db.h says why a secondary).
@@ -71,6 +73,25 @@ class Spool : public SpoolView {
   void commit_async(Envelope envelope, std::string content, CommitCallback done,
                     CommitKind kind = CommitKind::ClientMail);
   std::string commit(Envelope envelope, std::string content);
+
+  // A message streamed to the spool while it arrives (the relay, DATA above
+  // relay.stream_threshold_bytes): with a queue id from new_queue_id(), write
+  // chunks 1, 2, ... as they fill (stage_chunk_async), then commit the head
+  // (Received: and the first bytes) as chunk 0, adopting the staged chunks:
+  // Envelope::size counts them all. A message that is not committed after all
+  // has its staged chunks discarded; chunks without an envelope left by a
+  // crash are removed by the next open(). Staging writes are not synced: the
+  // commit's synced write makes them durable (group_committer.cpp).
+  // duplicate_id when the id already has an envelope.
+  void stage_chunk_async(std::string queue_id, uint32_t index, std::string bytes,
+                         DoneCallback done);
+  void commit_staged_async(Envelope envelope, std::string head, StagedContent staged,
+                           CommitCallback done);
+  std::string commit_staged(Envelope envelope, std::string head, StagedContent staged);
+  // invalid_argument when the id has an envelope (its chunks are the message's).
+  void discard_staged_async(std::string queue_id, uint32_t chunks, DoneCallback done);
+  // The size of the chunks commit() cuts content into; streaming writers use it too.
+  uint32_t chunk_bytes() const { return chunk_bytes_; }
 
   // Records one recipient's delivery status (durably). not_found if the
   // message is gone, invalid_argument if it has no recipient `index`.
@@ -109,6 +130,7 @@ class Spool : public SpoolView {
   void submit_and_wait(SpoolOp op, const std::string& what);
 
   QueueIdGenerator ids_;
+  uint32_t chunk_bytes_;
   GroupCommitter committer_;
 };
 

@@ -19,8 +19,11 @@ struct CommitResult {
   std::string queue_id;
 };
 
+// With `staged` chunks (chunk_stager.h), `content` is the message's head and
+// the commit adopts the chunks (Spool::commit_staged_async).
 boost::asio::awaitable<CommitResult> commit_to_spool(Spool& spool, Envelope envelope,
                                                      std::string content,
+                                                     StagedContent staged = {},
                                                      CommitKind kind = CommitKind::ClientMail);
 
 }  // namespace poolgate

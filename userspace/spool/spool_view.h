@@ -53,7 +53,8 @@ class SpoolView {
 
   // A full consistency scan: envelopes that do not decode, missing or extra
   // chunks and statuses, content size mismatches, chunks or statuses without an
-  // envelope. Empty when the spool is sound.
+  // envelope (except the staged chunks of a message still arriving). Empty
+  // when the spool is sound.
   std::vector<std::string> check() const;
 
   // RocksDB's memory: memtables (writes not yet flushed to SST files; bounded
