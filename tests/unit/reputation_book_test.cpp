@@ -1,6 +1,7 @@
 // Sites (MX rollup, [[delivery.site]] patterns) and the per-(source, site)
 // book: suspensions that double, AIMD backing off and its recovery, and
 // connection limits counted per source address.
+#include "config/config.h"
 #include "reputation/sites.h"
 #include "reputation/source_site_book.h"
 
@@ -131,6 +132,44 @@ TEST(SourceSiteBook, RateLimitWithoutAConfiguredRateHalvesTheObservedOne) {
   EXPECT_NEAR(std::chrono::duration<double>(book.reserve_send_slot("a", "s", limits, t, now + 61))
                   .count(),
               2.0, 1e-6);
+}
+
+const char* kPoolsAndRelay = R"(
+[[pool]]
+name = "normal"
+fwmark = 0x100
+table = 100
+addresses = ["198.51.100.10"]
+[[pool]]
+name = "high-risk"
+fwmark = 0x200
+table = 200
+addresses = ["203.0.113.66"]
+[relay]
+hostname = "relay.example.net"
+)";
+
+TEST(ReputationConfig, RestAndBackOffKeysWithTheirRules) {
+  LoadResult ok = parse_config(std::string(kPoolsAndRelay) + R"([reputation]
+block_suspend_s = 600
+block_suspend_max_s = 7200
+rate_limit_quiet_s = 60
+)", "r.toml");
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->reputation.block_suspend_s, 600u);
+  EXPECT_EQ(ok.config->reputation.block_suspend_max_s, 7200u);
+  EXPECT_EQ(ok.config->reputation.rate_limit_quiet_s, 60u);
+  LoadResult bad = parse_config(std::string(kPoolsAndRelay) + R"([reputation]
+block_suspend_s = 600
+block_suspend_max_s = 300
+rate_limit_quiet_s = 0
+)", "r.toml");
+  ASSERT_FALSE(bad.config);
+  ASSERT_EQ(bad.diagnostics.size(), 2u);
+  EXPECT_EQ(bad.diagnostics[0].to_string(),
+            "r.toml:16: reputation.block_suspend_max_s: must be at least block_suspend_s (600)");
+  EXPECT_EQ(bad.diagnostics[1].to_string(),
+            "r.toml:17: reputation.rate_limit_quiet_s: must be at least 1 second");
 }
 
 }  // namespace
