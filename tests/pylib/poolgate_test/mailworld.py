@@ -80,11 +80,11 @@ class MailWorld:
     def __init__(self, poolgate, tag="mail", dns=None, peers=None, unreachable=None,
                  blackhole=None, pools=POOLS, strict_smtp=True, delivery=None,
                  dns_settings=None, classify=None, relay=True, relay_overrides=None,
-                 limits=None, spam=None):
+                 limits=None, spam=None, reputation=None):
         """dns: zone spec (dns_server.py; default DEFAULT_DNS). peers: dicts with
         name, address, and optionally port, kind ("aiosmtpd"/"scripted"), args.
         delivery/dns_settings/classify: overrides of the [delivery]/[dns]/[classify]
-        keys. pools: World's pool dicts, optionally with "weights"; addresses not in
+        keys; limits/spam/reputation: that section (the product's defaults when None). pools: World's pool dicts, optionally with "weights"; addresses not in
         World's POOLS are added to the gateway's eth0 too."""
         self.world = World(poolgate, tag=tag, strict_smtp=strict_smtp)
         self.gw, self.peer = self.world.gw, self.world.peer
@@ -105,6 +105,8 @@ class MailWorld:
                 self.settings["limits"] = dict(limits)
             if spam:
                 self.settings["spam"] = dict(spam)
+            if reputation:
+                self.settings["reputation"] = dict(reputation)
             self.relay_overrides = relay_overrides or {}
             # Routes and BPF from the base config, which every binary accepts; the
             # delivery keys only change what `poolgate run` does. Its pools are this
