@@ -103,6 +103,17 @@ class ReputationFeedback(unittest.TestCase):
         self.assertEqual(self.addresses()[A11]["state"], "active")
         self.assertGreaterEqual(self.replies_metric("reputation-block"), 1)
         self.assertIn(f"source {A10} rests at site {SITE}", mw.relay_log())
+        # Per address, labels {pool, address} only.
+        families = scrape(mw.gw)
+        def per_address(name, address):
+            return families[name]["samples"][(name, frozenset({"pool": "normal",
+                                                               "address": address}.items()))]
+        self.assertEqual(per_address("poolgate_address_resting_sites", A10), 1)
+        self.assertEqual(per_address("poolgate_address_resting_sites", A11), 0)
+        blocks = families["poolgate_address_blocks"]["samples"]
+        self.assertGreaterEqual(
+            blocks[("poolgate_address_blocks_total",
+                    frozenset({"pool": "normal", "address": A10}.items()))], 1)
 
     def test_both_addresses_blocked_mail_waits_then_leaves_from_the_normal_pool(self):
         block = {"GREETING": SPAMHAUS_GREETING}

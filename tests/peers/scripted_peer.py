@@ -178,18 +178,17 @@ class Session:
             return self.answer("DATA", "554 5.5.1 No valid recipients")
         self.answer("DATA", "354 End data with <CR><LF>.<CR><LF>")
         raw = self.read_data()
+        slow, default = peer_rules.data_rule(self.mail_from or "")
         message = {"mail_from": self.mail_from, "mail_options": self.mail_options,
                    "rcpt_tos": self.rcpts, "rcpt_options": self.rcpt_options,
                    "raw_hex": raw.hex(), "data_hex": unstuff(raw).hex(),
-                   "tls": isinstance(self.sock, ssl.SSLSocket)}
+                   "tls": isinstance(self.sock, ssl.SSLSocket),
+                   "reply": self.overrides.get("DOT", default)}  # what the client is told
         self.record["messages"].append(message)
         self.recorder.flush()
-        slow, default = peer_rules.data_rule(self.mail_from or "")
         if slow:
             time.sleep(self.args.slow)
         self.reset()
-        message["reply"] = self.overrides.get("DOT", default)  # what the client was told
-        self.recorder.flush()
         self.answer("DOT", default)
 
     def read_data(self):

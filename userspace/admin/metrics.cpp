@@ -1,6 +1,7 @@
 #include "admin/metrics.h"
 
 #include "admin/prometheus_text.h"
+#include "admin/reputation_metrics.h"
 #include "classify/classifier.h"
 #include "dns/dns_caching_resolver.h"
 #include "kernel/stats.h"
@@ -261,6 +262,7 @@ std::string render_metrics(const MetricSources& sources) {
   if (sources.daemon) daemon_metrics(m, *sources.daemon);
   if (sources.kernel_maps) kernel_metrics(m, *sources.kernel_maps);
   if (sources.engine) queue_metrics(m, *sources.engine);
+  if (sources.engine && sources.config) reputation_metrics(m, *sources.config, *sources.engine);
   if (sources.classifier) classify_metrics(m, *sources.classifier);
   if (sources.limits) limits_metrics(m, *sources.limits, sources.counter_store);
   if (sources.surge) surge_metrics(m, *sources.surge);
