@@ -25,6 +25,12 @@ nlohmann::ordered_json offline_pools(const Config& config) {
   return pools_view(config, nullptr, maps ? &*maps : nullptr);
 }
 
+void print_kernel(const nlohmann::ordered_json& k, const char* indent, std::ostream& out) {
+  out << fmt::format("{}kernel: tx {} pkts / {} bytes, {} connections, {} leak drops\n", indent,
+                     k.value("tx_packets", uint64_t{0}), k.value("tx_bytes", uint64_t{0}),
+                     k.value("connections", uint64_t{0}), k.value("leak_drops", uint64_t{0}));
+}
+
 void print_table(const nlohmann::ordered_json& view, std::ostream& out) {
   for (const auto& pool : view["pools"]) {
     out << fmt::format("pool {}", pool.value("name", ""));
@@ -53,12 +59,9 @@ void print_table(const nlohmann::ordered_json& view, std::ostream& out) {
           if (!s.value("last_block_reply", std::string()).empty())
             out << fmt::format("      last block: {}\n", s.value("last_block_reply", ""));
         }
+      if (a.contains("kernel") && a["kernel"].is_object()) print_kernel(a["kernel"], "    ", out);
     }
-    const auto& k = pool["kernel"];
-    if (k.is_object())
-      out << fmt::format("  kernel: tx {} pkts / {} bytes, {} connections, {} leak drops\n",
-                         k.value("tx_packets", uint64_t{0}), k.value("tx_bytes", uint64_t{0}),
-                         k.value("connections", uint64_t{0}), k.value("leak_drops", uint64_t{0}));
+    if (pool["kernel"].is_object()) print_kernel(pool["kernel"], "  ", out);
   }
 }
 

@@ -93,8 +93,8 @@ bool DeliveryEngine::take_feedback(const SourceBinding& source, const Destinatio
     return true;
   }
   if (cls == ReplyClass::RateLimit) {
-    book_.rate_limited(address, dest.site, dest.site_limits, reply.str(), now);
-    spdlog::warn("source {} backs off at site {} (pool {}): {} connections, {:.3g} msg/s: {}",
+    if (book_.rate_limited(address, dest.site, dest.site_limits, reply.str(), now))
+      spdlog::warn("source {} backs off at site {} (pool {}): {} connections, {:.3g} msg/s: {}",
                  address, dest.site, dest.key.pool,
                  book_.connection_limit(address, dest.site, dest.site_limits),
                  book_.rate(address, dest.site, dest.site_limits), log_text(reply.str()));

@@ -83,7 +83,7 @@ double SourceSiteBook::rate(const std::string& source, const std::string& site,
   return rate(copy);
 }
 
-void SourceSiteBook::rate_limited(const std::string& source, const std::string& site,
+bool SourceSiteBook::rate_limited(const std::string& source, const std::string& site,
                                   const SiteLimits& limits, const std::string& reply,
                                   int64_t now) {
   State& s = state(source, site);
@@ -93,7 +93,7 @@ void SourceSiteBook::rate_limited(const std::string& source, const std::string& 
   s.last_rate_limit_unix = now;
   // Several connections often get the same 421 within a second: that is one
   // signal, not one halving per connection.
-  if (s.last_step_unix == now && (s.connection_cap || s.rate_cap > 0)) return;
+  if (s.last_step_unix == now && (s.connection_cap || s.rate_cap > 0)) return false;
   s.connection_cap = std::max<uint32_t>(1, connection_limit(s) / 2);
   double current = rate(s);
   if (current <= 0) {  // no configured rate: halve what was observed
@@ -104,6 +104,7 @@ void SourceSiteBook::rate_limited(const std::string& source, const std::string& 
   }
   s.rate_cap = std::max(kMinRate, current / 2);
   s.last_step_unix = now;
+  return true;
 }
 
 void SourceSiteBook::recover(int64_t now) {

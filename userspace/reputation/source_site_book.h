@@ -62,7 +62,9 @@ class SourceSiteBook {
   // The end of the rest of `source` at `site` (0: none).
   int64_t suspended_until(const std::string& source, const std::string& site) const;
 
-  void rate_limited(const std::string& source, const std::string& site, const SiteLimits& limits,
+  // True when this reply halved the limits (false: the same second's signal
+  // was already taken, as several connections are often told at once).
+  bool rate_limited(const std::string& source, const std::string& site, const SiteLimits& limits,
                     const std::string& reply, int64_t now);
   // Additive increase for every pair backing off whose last step is a quiet
   // period ago. Called from the engine's ticker.
