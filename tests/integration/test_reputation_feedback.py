@@ -192,12 +192,18 @@ class ReputationFeedback(unittest.TestCase):
                   "addresses": [A10, A11, "2001:db8:100::10"], "weights": [1, 0, 1]},
                  {"name": "high-risk", "fwmark": 0x200, "table": 200, "ehlo": "bulk.example.com",
                   "addresses": [HIGH_RISK, "2001:db8:203::66"]}]
-        mw = self.world({}, delivery={"connections_per_destination": 1}, pools=pools,
-                        peer_args=["--slow", "0.5"])
+        # A connection with nothing left waits connection_idle_ms (10 s here)
+        # for more mail to its own domain; the other domain's mail must not
+        # wait that out: an idle connection at a full site QUITs for it.
+        mw = self.world({}, delivery={"connections_per_destination": 1,
+                                      "connection_idle_ms": 10000},
+                        pools=pools, peer_args=["--slow", "0.5"])
+        started = time.monotonic()
         for n in range(4):
             for domain in ("a.example", "b.example"):
                 mw.submit("slowdata@example.com", [f"s{n}@{domain}"], body(f"s{n}"))
         mw.wait_for(lambda: len(mw.peer_messages("mx1")) >= 8, 60, "8 messages at the MX")
+        self.assertLess(time.monotonic() - started, 9, "a domain waited out another's idle time")
         connections = [c for c in mw.peer_connections("mx1") if "end" in c]
         self.assertEqual({c["peer"] for c in connections}, {A10})
         events = sorted([(c["start"], 1) for c in connections] + [(c["end"], -1) for c in connections])

@@ -154,6 +154,7 @@ void DeliveryEngine::kick(Destination& dest) {
   int64_t now = std::time(nullptr);
   SiteRoom room = dest.ready.size() > dest.waking ? site_room(dest, now) : SiteRoom::Free;
   if (room == SiteRoom::AllResting && dest.waking == 0) defer_resting(dest, std::nullopt, now);
+  if (room == SiteRoom::Full) close_idle_at_site(dest, dest.ready.size() - dest.waking);
   if (room != SiteRoom::Free) return;
   while (dest.ready.size() > dest.waking && dest.active < dest.connection_limit &&
          connections_ < config_->delivery.max_concurrent_connections) {

@@ -186,6 +186,10 @@ class DeliveryEngine : public QueueControl {
   std::optional<SourceBinding> take_source(SourcePicker& picker, const Destination& dest,
                                            bool v6, int64_t now);
   void release_source(const SourceBinding& source, const std::string& site);
+  // The site is full and `wanting` has jobs: up to `count` connections of
+  // other destinations at the site that only wait for mail (connection_idle_ms)
+  // QUIT now, so their slots go to work (release_source kicks `wanting`).
+  void close_idle_at_site(const Destination& wanting, size_t count);
   // Every ready job of dest waits until the first rest of its pool's
   // addresses at the site ends: deferred, never sent from another pool.
   void defer_resting(Destination& dest, std::optional<Job> first, int64_t now);

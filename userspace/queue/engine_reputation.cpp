@@ -54,6 +54,19 @@ void DeliveryEngine::release_source(const SourceBinding& source, const std::stri
     if (dest->site == site && !dest->ready.empty()) kick(*dest);
 }
 
+void DeliveryEngine::close_idle_at_site(const Destination& wanting, size_t count) {
+  for (auto& [key, dest] : destinations_) {
+    if (count == 0) return;
+    if (dest.get() == &wanting || dest->site != wanting.site) continue;
+    // Not woken: wait_idle() sees no job and the connection QUITs.
+    while (count > 0 && !dest->idle.empty()) {
+      dest->idle.back()->timer.cancel();
+      dest->idle.pop_back();
+      --count;
+    }
+  }
+}
+
 void DeliveryEngine::defer_resting(Destination& dest, std::optional<Job> first, int64_t now) {
   int64_t until = 0;
   std::string reply_text;
