@@ -57,6 +57,13 @@ class Session:
 
     def readline(self):
         while b"\n" not in self.buf:
+            if self.args.idle_close and self.mail_from is None and not self.buf:
+                # A receiver's own idle timeout between transactions: say so
+                # and hang up, as servers do ("421 4.4.2 ... timeout").
+                if not select.select([self.sock], [], [], self.args.idle_close)[0]:
+                    self.send("421 4.4.2 scripted.test Error: timeout exceeded")
+                    self.record["closed_with"] = "idle timeout"
+                    raise Closed()
             self.recv()
         line, _, self.buf = self.buf.partition(b"\n")
         text = line.rstrip(b"\r").decode("utf-8", "replace")
@@ -250,6 +257,8 @@ def main():
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--per-source", help="JSON {client address: {VERB: reply}}, read per connection")
+    ap.add_argument("--idle-close", type=float, default=0,
+                    help="421 and close when a client is silent this long between transactions")
     args = ap.parse_args()
     recorder = peer_rules.Recorder(args.record)
 

@@ -67,6 +67,13 @@ class SmtpClient {
   asio::awaitable<void> quit();
 
   bool usable() const { return state_ == State::Ready; }
+  // A ready connection that waited for mail (the engine's connection cache)
+  // may have been closed by the peer meanwhile: receivers drop idle clients
+  // after their own timeout, often with "421 4.4.2 timeout". Anything to read
+  // now (EOF, a reset, an unsolicited reply) means it is gone: true, and the
+  // connection is closed. Checked before reuse, as Postfix checks a cached
+  // connection, so the next message is not charged with a dead socket.
+  bool hung_up();
   const std::optional<ConnectionFailure>& failure() const { return failure_; }
   const Capabilities& capabilities() const { return caps_; }
   bool esmtp() const { return esmtp_; }

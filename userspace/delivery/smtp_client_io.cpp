@@ -3,6 +3,10 @@
 // dialogue code above reads as the RFC's sequence of commands and replies.
 #include "delivery/smtp_client.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace poolgate {
 
 namespace {
@@ -19,6 +23,15 @@ constexpr auto kParked = std::chrono::hours(24 * 365);
 std::string SmtpClient::peer() const { return destination_.address().to_string(); }
 
 bool SmtpClient::connected() const { return channel_ && channel_->socket().is_open(); }
+
+bool SmtpClient::hung_up() {
+  if (state_ != State::Ready || !connected()) return state_ != State::Ready;
+  char byte;
+  ssize_t n = ::recv(channel_->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+  close();  // EOF (0), data nobody asked for (> 0), or an error such as a reset
+  return true;
+}
 
 void SmtpClient::close() {
   if (channel_) channel_->close();

@@ -221,6 +221,16 @@ asio::awaitable<void> DeliveryEngine::deliver_jobs(Destination& dest, SmtpClient
     std::optional<Job> next = next_job(dest);
     if (!next) next = co_await wait_idle(dest);
     if (!next) break;
+    if (client.hung_up()) {
+      // The next hop closed the connection while it waited (its idle
+      // timeout): the job goes back to the front, untouched, for a new
+      // connection (the one this coroutine ends with kicks it), instead of
+      // failing on a dead socket and waiting for a retry.
+      auto it = messages_.find(next->queue_id);
+      if (it != messages_.end() && it->second.in_flight > 0) --it->second.in_flight;
+      dest.ready.push_front(std::move(*next));
+      break;
+    }
     job = std::move(*next);
   }
 }
