@@ -2,6 +2,7 @@
 // book: suspensions that double, AIMD backing off and its recovery, and
 // connection limits counted per source address.
 #include "config/config.h"
+#include "config_test_support.h"
 #include "reputation/sites.h"
 #include "reputation/source_site_book.h"
 
@@ -134,23 +135,8 @@ TEST(SourceSiteBook, RateLimitWithoutAConfiguredRateHalvesTheObservedOne) {
               2.0, 1e-6);
 }
 
-const char* kPoolsAndRelay = R"(
-[[pool]]
-name = "normal"
-fwmark = 0x100
-table = 100
-addresses = ["198.51.100.10"]
-[[pool]]
-name = "high-risk"
-fwmark = 0x200
-table = 200
-addresses = ["203.0.113.66"]
-[relay]
-hostname = "relay.example.net"
-)";
-
 TEST(ReputationConfig, RestAndBackOffKeysWithTheirRules) {
-  LoadResult ok = parse_config(std::string(kPoolsAndRelay) + R"([reputation]
+  LoadResult ok = parse_config(config_test::kTwoPools + R"([reputation]
 block_suspend_s = 600
 block_suspend_max_s = 7200
 rate_limit_quiet_s = 60
@@ -159,17 +145,21 @@ rate_limit_quiet_s = 60
   EXPECT_EQ(ok.config->reputation.block_suspend_s, 600u);
   EXPECT_EQ(ok.config->reputation.block_suspend_max_s, 7200u);
   EXPECT_EQ(ok.config->reputation.rate_limit_quiet_s, 60u);
-  LoadResult bad = parse_config(std::string(kPoolsAndRelay) + R"([reputation]
+  const std::string text = config_test::kTwoPools + R"([reputation]
 block_suspend_s = 600
 block_suspend_max_s = 300
 rate_limit_quiet_s = 0
-)", "r.toml");
+)";
+  LoadResult bad = parse_config(text, "r.toml");
   ASSERT_FALSE(bad.config);
   ASSERT_EQ(bad.diagnostics.size(), 2u);
+  auto at = [&](const char* key) { return std::to_string(config_test::line_in(text, key)); };
   EXPECT_EQ(bad.diagnostics[0].to_string(),
-            "r.toml:16: reputation.block_suspend_max_s: must be at least block_suspend_s (600)");
+            "r.toml:" + at("block_suspend_max_s =") +
+                ": reputation.block_suspend_max_s: must be at least block_suspend_s (600)");
   EXPECT_EQ(bad.diagnostics[1].to_string(),
-            "r.toml:17: reputation.rate_limit_quiet_s: must be at least 1 second");
+            "r.toml:" + at("rate_limit_quiet_s =") +
+                ": reputation.rate_limit_quiet_s: must be at least 1 second");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include "reputation/reply_rules.h"
 #include "reputation/reply_rules_file.h"
 
+#include "config_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -204,29 +206,19 @@ TEST(ReplyRules, BrokenOperatorFileRefusesTheWholeSet) {
 }
 
 TEST(ReplyRules, ReputationSectionInTheConfig) {
-  LoadResult ok = parse_config(R"(
-[[pool]]
-name = "normal"
-fwmark = 0x100
-table = 100
-addresses = ["198.51.100.10"]
-[[pool]]
-name = "high-risk"
-fwmark = 0x200
-table = 200
-addresses = ["203.0.113.66"]
-[relay]
-hostname = "relay.example.net"
+  const std::string text = config_test::kTwoPools + R"(
 [reputation]
 reply_rules = ["/etc/poolgate/a.toml",
                "relative.toml"]
-)", "p.toml");
+)";
+  LoadResult ok = parse_config(text, "p.toml");
   ASSERT_FALSE(ok.config);
   ASSERT_TRUE(ok.with_errors);
   EXPECT_EQ(ok.with_errors->reputation.reply_rules.size(), 2u);
   ASSERT_EQ(ok.diagnostics.size(), 1u);
   EXPECT_EQ(ok.diagnostics[0].to_string(),
-            "p.toml:16: reputation.reply_rules[1]: 'relative.toml' must be an absolute path");
+            "p.toml:" + std::to_string(config_test::line_in(text, "\"relative.toml\"")) +
+                ": reputation.reply_rules[1]: 'relative.toml' must be an absolute path");
 }
 
 TEST(ReplyRules, FoldingForPatterns) {
