@@ -172,16 +172,9 @@ LoadResult parse_config(const std::string& text, const std::string& path) {
   LoadResult result;
   Config config;
   config.path = path;
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    result.diagnostics.push_back({Diagnostic::Severity::Error, path,
-                                  static_cast<int>(e.source().begin.line), "(syntax)",
-                                  std::string(e.description())});
-    return result;
-  }
-  read_document(root, config, result.diagnostics);
+  std::optional<toml::table> root = parse_toml_document(text, path, result.diagnostics);
+  if (!root) return result;
+  read_document(*root, config, result.diagnostics);
   // Validated even after reading errors, so one run reports every error; but a
   // key that could not be read has its default, and what validate() says about
   // that default would only repeat the reading error.

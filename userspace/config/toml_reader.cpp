@@ -5,6 +5,19 @@
 
 namespace poolgate {
 
+std::optional<toml::table> parse_toml_document(std::string_view text, const std::string& path,
+                                               std::vector<Diagnostic>& diagnostics) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    diagnostics.push_back({Diagnostic::Severity::Error, path,
+                           static_cast<int>(e.source().begin.line), "(syntax)",
+                           std::string(e.description())});
+    return std::nullopt;
+  }
+}
+
+
 int line_of_node(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
 
 TomlTableReader::TomlTableReader(const toml::table& table, std::string prefix, Config& config,

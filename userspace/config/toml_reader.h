@@ -10,9 +10,16 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace poolgate {
+
+// Parses a whole TOML document; a syntax error becomes one "(syntax)"
+// diagnostic at its line, and nullopt. The config and the reply-rules files
+// both start here.
+std::optional<toml::table> parse_toml_document(std::string_view text, const std::string& path,
+                                               std::vector<Diagnostic>& diagnostics);
 
 class TomlTableReader {
  public:

@@ -1,5 +1,7 @@
 #include "reputation/reply_rules_file.h"
 
+#include "config/toml_reader.h"
+
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -203,15 +205,9 @@ std::optional<std::string> read_file(const std::string& path, std::string& why) 
 
 ReplyRulesLoad parse_reply_rules(std::string_view text, const std::string& path) {
   ReplyRulesLoad result;
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    result.diagnostics.push_back({Diagnostic::Severity::Error, path,
-                                  static_cast<int>(e.source().begin.line), "(syntax)",
-                                  std::string(e.description())});
-    return result;
-  }
+  std::optional<toml::table> parsed = parse_toml_document(text, path, result.diagnostics);
+  if (!parsed) return result;
+  const toml::table& root = *parsed;
   RuleReader reader(path, result.diagnostics);
   std::vector<ReplyRule> rules;
   for (const auto& [name, node] : root) {
