@@ -49,13 +49,13 @@ int64_t SourceSiteBook::suspend(const std::string& source, const std::string& si
   return s.suspended_until;
 }
 
-uint32_t SourceSiteBook::connection_limit(const State& s) {
-  uint32_t configured = std::max<uint32_t>(s.configured.connections, 1);
+uint32_t SourceSiteBook::connection_limit(const State& s, const SiteLimits& limits) {
+  uint32_t configured = std::max<uint32_t>(limits.connections, 1);
   return s.connection_cap ? std::min(s.connection_cap, configured) : configured;
 }
 
-double SourceSiteBook::rate(const State& s) {
-  double configured = s.configured.messages_per_second;
+double SourceSiteBook::rate(const State& s, const SiteLimits& limits) {
+  double configured = limits.messages_per_second;
   if (s.rate_cap <= 0) return configured;
   return configured > 0 ? std::min(configured, s.rate_cap) : s.rate_cap;
 }
@@ -64,9 +64,7 @@ uint32_t SourceSiteBook::connection_limit(const std::string& source, const std::
                                           const SiteLimits& limits) const {
   const State* s = find(source, site);
   if (!s) return std::max<uint32_t>(limits.connections, 1);
-  State copy = *s;
-  copy.configured = limits;
-  return connection_limit(copy);
+  return connection_limit(*s, limits);
 }
 
 uint32_t SourceSiteBook::connections(const std::string& source, const std::string& site) const {
@@ -78,9 +76,7 @@ double SourceSiteBook::rate(const std::string& source, const std::string& site,
                             const SiteLimits& limits) const {
   const State* s = find(source, site);
   if (!s) return limits.messages_per_second;
-  State copy = *s;
-  copy.configured = limits;
-  return rate(copy);
+  return rate(*s, limits);
 }
 
 bool SourceSiteBook::rate_limited(const std::string& source, const std::string& site,
@@ -94,8 +90,8 @@ bool SourceSiteBook::rate_limited(const std::string& source, const std::string& 
   // Several connections often get the same 421 within a second: that is one
   // signal, not one halving per connection.
   if (s.last_step_unix == now && (s.connection_cap || s.rate_cap > 0)) return false;
-  s.connection_cap = std::max<uint32_t>(1, connection_limit(s) / 2);
-  double current = rate(s);
+  s.connection_cap = std::max<uint32_t>(1, connection_limit(s, s.configured) / 2);
+  double current = rate(s, s.configured);
   if (current <= 0) {  // no configured rate: halve what was observed
     current = double(s.sent_this_minute + s.sent_last_minute) / 120.0;
     if (s.rate_ceiling <= 0) s.rate_ceiling = std::max(current, kMinRate);
@@ -127,7 +123,7 @@ bool SourceSiteBook::try_open(const std::string& source, const std::string& site
                               const SiteLimits& limits) {
   State& s = state(source, site);
   s.configured = limits;
-  if (s.active >= connection_limit(s)) return false;
+  if (s.active >= connection_limit(s, s.configured)) return false;
   ++s.active;
   return true;
 }
@@ -149,7 +145,7 @@ std::chrono::steady_clock::duration SourceSiteBook::reserve_send_slot(
     s.minute = minute;
   }
   ++s.sent_this_minute;
-  double per_second = rate(s);
+  double per_second = rate(s, s.configured);
   if (per_second <= 0) return {};
   auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / per_second));
@@ -165,8 +161,8 @@ std::vector<SourceSiteView> SourceSiteBook::views(int64_t now) const {
     v.source = key.first;
     v.site = key.second;
     v.connections = s.active;
-    v.connection_limit = connection_limit(s);
-    v.messages_per_second = rate(s);
+    v.connection_limit = connection_limit(s, s.configured);
+    v.messages_per_second = rate(s, s.configured);
     v.backing_off = s.connection_cap || s.rate_cap > 0;
     v.suspended_until = s.suspended_until > now ? s.suspended_until : 0;
     v.suspensions = s.suspensions;

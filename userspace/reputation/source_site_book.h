@@ -116,8 +116,9 @@ class SourceSiteBook {
     return states_[{source, site}];
   }
   const State* find(const std::string& source, const std::string& site) const;
-  static uint32_t connection_limit(const State& s);
-  static double rate(const State& s);
+  // In force for `s` under `limits` (backed off or configured).
+  static uint32_t connection_limit(const State& s, const SiteLimits& limits);
+  static double rate(const State& s, const SiteLimits& limits);
 
   ReputationConfig settings_;  // a copy: a reload's config may go before we do
   std::map<Key, State> states_;
